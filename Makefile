@@ -1,0 +1,34 @@
+# Two commands: `make demo` (try it on one machine) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint format install clean
+
+$(BIN)/huifang: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/huifang
+
+demo: $(BIN)/huifang
+	$(BIN)/huifang demo --host $(HOST) --port $(PORT)
+
+lint: $(BIN)/huifang
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	env -u DATABASE_URL HUIFANG_ENV=test $(BIN)/huifang makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+format: $(BIN)/huifang
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var

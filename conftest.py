@@ -1,0 +1,108 @@
+"""Personas shared by every test: one user per role, and two departments.
+
+- ``agent`` (回访员) and ``head_medicine``/``doctor`` belong to 内科 (medicine);
+- ``head_surgery`` belongs to 外科 (surgery): the cross-department denial;
+- ``manager``, ``quality`` and ``admin`` see every department;
+- ``nobody`` has signed in but holds no role.
+
+``patient_medicine`` was discharged from a 内科 ward, ``patient_surgery`` from
+外科; each has a mobile and a family landline.
+"""
+
+import datetime
+
+import pytest
+
+from huifang.accounts import roles
+from huifang.accounts.models import Department
+from huifang.accounts.services import department_create, user_create
+from huifang.patients.services import phone_add
+from huifang.testing.factories import DiagnosisFactory, EncounterFactory, PatientFactory
+
+PASSWORD = "correct horse battery staple"  # noqa: S105  (test persona)
+
+PERSONAS = {
+    "agent": ([roles.AGENT], ["MED"]),
+    "doctor": ([roles.CLINICIAN], ["MED"]),
+    "head_medicine": ([roles.DEPARTMENT_HEAD], ["MED"]),
+    "head_surgery": ([roles.DEPARTMENT_HEAD], ["SUR"]),
+    "manager": ([roles.SERVICE_MANAGER], []),
+    "quality": ([roles.QUALITY_OFFICE], []),
+    "admin": ([roles.ADMINISTRATOR], []),
+    "nobody": ([], ["MED"]),
+}
+
+
+@pytest.fixture
+def departments(db):
+    campus = department_create(code="HQ", name="本院区", kind=Department.Kind.CAMPUS)
+    medicine = department_create(
+        code="MED", name="内科", kind=Department.Kind.DEPARTMENT, parent=campus
+    )
+    medicine_ward = department_create(
+        code="MED-W1", name="心血管内科病区", kind=Department.Kind.WARD, parent=medicine
+    )
+    surgery = department_create(
+        code="SUR", name="外科", kind=Department.Kind.DEPARTMENT, parent=campus
+    )
+    surgery_ward = department_create(
+        code="SUR-W1", name="普外科病区", kind=Department.Kind.WARD, parent=surgery
+    )
+    return {
+        "campus": campus,
+        "medicine": medicine,
+        "medicine_ward": medicine_ward,
+        "surgery": surgery,
+        "surgery_ward": surgery_ward,
+    }
+
+
+@pytest.fixture
+def personas(departments):
+    by_code = {d.code: d for d in departments.values()}
+    return {
+        username: user_create(
+            username=username,
+            password=PASSWORD,
+            display_name=username,
+            roles=role_names,
+            departments=[by_code[code] for code in codes],
+        )
+        for username, (role_names, codes) in PERSONAS.items()
+    }
+
+
+def _patient(name, record_number, ward, mobile, landline):
+    patient = PatientFactory(name=name, record_number=record_number)
+    phone_add(actor=None, patient=patient, raw_number=mobile, is_primary=True)
+    phone_add(actor=None, patient=patient, raw_number=landline, owner="family", relation="配偶")
+    encounter = EncounterFactory(
+        patient=patient,
+        department=ward,
+        number=f"ZY{record_number}",
+        admitted_on=datetime.date(2026, 11, 1),
+        discharged_on=datetime.date(2026, 11, 10),
+    )
+    DiagnosisFactory(encounter=encounter)
+    return patient
+
+
+@pytest.fixture
+def patient_medicine(departments):
+    return _patient("张三丰", "200001", departments["medicine_ward"], "13812345678", "010-62345678")
+
+
+@pytest.fixture
+def patient_surgery(departments):
+    return _patient("李秀英", "200002", departments["surgery_ward"], "13987654321", "021-63456789")
+
+
+@pytest.fixture
+def login(client, personas):
+    """``login("agent")`` signs the test client in as that persona."""
+
+    def _login(username):
+        client.force_login(personas[username])
+        return personas[username]
+
+    return _login

@@ -1,0 +1,79 @@
+"""Roles, as groups whose permissions are written here.
+
+The group names are stable identifiers (English); the labels are what staff
+see. ``roles_sync`` makes the database match this table.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+AGENT = "agent"
+CLINICIAN = "clinician"
+DEPARTMENT_HEAD = "department_head"
+SERVICE_MANAGER = "service_manager"
+QUALITY_OFFICE = "quality_office"
+ADMINISTRATOR = "administrator"
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    label: str
+    permissions: tuple[str, ...]
+    staff: bool = False
+
+
+_PATIENT_READ = ("patients.view_patient", "patients.view_encounter")
+ROLES: dict[str, Role] = {
+    role.name: role
+    for role in [
+        Role(AGENT, _("Follow-up agent"), (*_PATIENT_READ, "patients.reveal_phone")),
+        Role(CLINICIAN, _("Clinician"), (*_PATIENT_READ, "patients.reveal_phone")),
+        Role(DEPARTMENT_HEAD, _("Department head"), (*_PATIENT_READ, "patients.reveal_phone")),
+        Role(
+            SERVICE_MANAGER,
+            _("Service manager"),
+            (
+                *_PATIENT_READ,
+                "patients.reveal_phone",
+                "patients.reveal_id_number",
+                "accounts.view_all_departments",
+                "core.view_auditentry",
+            ),
+        ),
+        Role(
+            QUALITY_OFFICE,
+            _("Quality office"),
+            (*_PATIENT_READ, "accounts.view_all_departments", "core.view_auditentry"),
+        ),
+        Role(
+            ADMINISTRATOR,
+            _("Administrator"),
+            (
+                *_PATIENT_READ,
+                "patients.reveal_phone",
+                "patients.reveal_id_number",
+                "patients.add_patient",
+                "patients.change_patient",
+                "patients.add_phonenumber",
+                "patients.change_phonenumber",
+                "patients.add_encounter",
+                "patients.change_encounter",
+                "accounts.view_all_departments",
+                "accounts.view_department",
+                "accounts.add_department",
+                "accounts.change_department",
+                "accounts.view_user",
+                "accounts.add_user",
+                "accounts.change_user",
+                "accounts.view_apitoken",
+                "accounts.change_apitoken",
+                "auth.view_group",
+                "core.view_auditentry",
+                "core.view_jobrun",
+            ),
+            staff=True,
+        ),
+    ]
+}

@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# (key, label, url name, permission needed or None)
+_NAV = [
+    ("home", _("Workbench"), "home", None),
+    ("patients", _("Patients"), "patients:list", "patients.view_patient"),
+    ("plans", _("Follow-up plans"), "core:coming", "accounts.view_all_departments"),
+    ("surveys", _("Satisfaction"), "core:coming", "patients.view_patient"),
+    ("feedback", _("Complaints & suggestions"), "core:coming", "patients.view_patient"),
+    ("reports", _("Reports"), "core:coming", "patients.view_patient"),
+    ("audit", _("Audit log"), "core:audit", "core.view_auditentry"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    context = {"hospital_name": settings.HUIFANG_HOSPITAL_NAME}
+    if user is None or not user.is_authenticated:
+        return context
+    items = []
+    for key, label, url_name, perm in _NAV:
+        if perm and not user.has_perm(perm):
+            continue
+        url = reverse(url_name, args=[key]) if url_name == "core:coming" else reverse(url_name)
+        items.append({"key": key, "label": label, "url": url})
+    if user.is_staff:
+        items.append({"key": "system", "label": _("Administration"), "url": reverse("core:system")})
+    context["nav_items"] = items
+    return context

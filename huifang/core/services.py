@@ -1,0 +1,113 @@
+"""Writes of the core: the audit log and job-run bookkeeping."""
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from huifang.core.context import current_request
+from huifang.core.models import AuditEntry, JobRun
+
+# Field names whose values never go into the audit log in clear.
+MASKED_FIELDS = {"number", "phone", "id_number", "password", "token_hash"}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target: models.Model | None = None,
+    patient_id: int | None = None,
+    field: str = "",
+    changes: dict[str, Any] | None = None,
+    target_repr: str | None = None,
+) -> AuditEntry:
+    """Append one entry to the audit log.
+
+    ``changes`` is stored as given, so callers pass masked values for
+    anything sensitive (see ``audit_diff``). The request's address and id
+    are taken from the current request, when there is one.
+    """
+    info = current_request.get()
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    entry = AuditEntry(
+        actor=actor if is_user else None,
+        actor_name=(actor.get_username() if is_user else "system")[:150],
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None and target.pk is not None else "",
+        target_repr=(target_repr if target_repr is not None else str(target or ""))[:200],
+        patient_id=patient_id,
+        field=field,
+        changes=_json_safe(changes or {}),
+        ip_address=info.ip_address if info else None,
+        request_id=info.request_id if info else "",
+        via=info.via if info else "system",
+    )
+    entry.save()
+    return entry
+
+
+def audit_diff(
+    before: dict[str, Any], after: dict[str, Any], *, masked: set[str] = MASKED_FIELDS
+) -> dict[str, Any]:
+    """``{field: [old, new]}`` for fields that changed; sensitive ones as "changed"."""
+    diff = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if key in masked:
+            diff[key] = ["***", "***"]
+        else:
+            diff[key] = [_json_safe(old), _json_safe(new)]
+    return diff
+
+
+def job_run_start(*, name: str) -> JobRun:
+    """Record that a background job began."""
+    return JobRun.objects.create(name=name)
+
+
+def job_run_finish(*, run: JobRun, summary: dict[str, Any] | None = None, error: str = "") -> None:
+    """Record how a background job ended."""
+    run.finished_at = timezone.now()
+    run.status = JobRun.Status.FAILED if error else JobRun.Status.SUCCEEDED
+    run.summary = _json_safe(summary or {})
+    run.error = error
+    run.save(update_fields=["finished_at", "status", "summary", "error"])
+
+
+def housekeeping_run(*, now=None) -> dict[str, int]:
+    """Nightly clean-up: expired sessions, old sign-in records, old job runs.
+
+    Audit entries are never removed. Returns what was removed, per kind.
+    """
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+
+    now = now or timezone.now()
+    access_cutoff = now - timedelta(days=settings.HUIFANG_ACCESS_LOG_DAYS)
+    removed = {
+        "sessions": Session.objects.filter(expire_date__lt=now).delete()[0],
+        "login_attempts": AccessAttempt.objects.filter(
+            attempt_time__lt=now - timedelta(days=1)
+        ).delete()[0],
+        "access_logs": AccessLog.objects.filter(attempt_time__lt=access_cutoff).delete()[0]
+        + AccessFailureLog.objects.filter(attempt_time__lt=access_cutoff).delete()[0],
+        "job_runs": JobRun.objects.filter(started_at__lt=now - timedelta(days=90)).delete()[0],
+    }
+    return removed

@@ -1,0 +1,41 @@
+from datetime import date
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huifang.core import masking
+
+register = template.Library()
+
+
+@register.filter
+def mask_phone(value: str) -> str:
+    return masking.mask_phone(value)
+
+
+@register.filter
+def mask_id(value: str) -> str:
+    return masking.mask_id_number(value)
+
+
+def age_text(birth: date | None, on: date | None = None) -> str:
+    """Age as staff say it: 45岁, 3月 for infants, 12天 for newborns."""
+    if birth is None:
+        return ""
+    on = on or timezone.localdate()
+    days = (on - birth).days
+    if days < 0:
+        return ""
+    if days < 31:
+        return _("%(n)d days") % {"n": days}
+    years = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    if years < 1:
+        months = (on.year - birth.year) * 12 + on.month - birth.month - (on.day < birth.day)
+        return _("%(n)d months") % {"n": months}
+    return _("%(n)d years") % {"n": years}
+
+
+@register.filter
+def age(birth: date | None) -> str:
+    return age_text(birth)

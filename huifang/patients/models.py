@@ -1,0 +1,249 @@
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from huifang.accounts.models import Department
+from huifang.core.crypto import EncryptedTextField
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+    UNKNOWN = "U", _("Unknown")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    WEB = "web", _("Web survey")
+
+
+class Patient(models.Model):
+    """A person the hospital follows up. One row per person (by record number)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    record_number = models.CharField(_("medical record number"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True, db_index=True)
+    name_initials = models.CharField(_("pinyin initials"), max_length=50, blank=True, db_index=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    id_number = EncryptedTextField(_("ID number"), blank=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    deceased_on = models.DateField(_("date of death"), null=True, blank=True)
+    do_not_contact = models.JSONField(
+        _("do not contact by"),
+        default=list,
+        blank=True,
+        help_text=_("Channels the patient must not be contacted by."),
+    )
+    preferred_time_start = models.TimeField(_("preferred call time from"), null=True, blank=True)
+    preferred_time_end = models.TimeField(_("preferred call time until"), null=True, blank=True)
+    preferred_time_note = models.CharField(_("note on contact time"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+        ordering = ["-id"]
+        permissions = [
+            ("reveal_phone", "Can reveal a patient's full phone number"),
+            ("reveal_id_number", "Can reveal a patient's ID number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.record_number}）"
+
+    @property
+    def is_deceased(self) -> bool:
+        return self.deceased_on is not None
+
+
+class PhoneNumber(models.Model):
+    class Owner(models.TextChoices):
+        SELF = "self", _("Patient")
+        FAMILY = "family", _("Family member")
+        OTHER = "other", _("Other contact")
+
+    class LineType(models.TextChoices):
+        MOBILE = "mobile", _("Mobile")
+        LANDLINE = "landline", _("Landline")
+        UNKNOWN = "unknown", _("Unknown")
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        INVALID = "invalid", _("Invalid (empty or wrong number)")
+        SUSPENDED = "suspended", _("Suspended")
+        UNKNOWN = "unknown", _("Not yet checked")
+
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="phones"
+    )
+    number = models.CharField(_("number (E.164)"), max_length=20)
+    owner = models.CharField(_("whose number"), max_length=10, choices=Owner.choices)
+    relation = models.CharField(_("relation to patient"), max_length=20, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=50, blank=True)
+    line_type = models.CharField(
+        _("line type"), max_length=10, choices=LineType.choices, default=LineType.UNKNOWN
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.UNKNOWN
+    )
+    is_primary = models.BooleanField(_("primary"), default=False)
+    source = models.CharField(_("source"), max_length=50, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        ordering = ["-is_primary", "owner", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "number"], name="phone_unique_per_patient"),
+        ]
+        indexes = [models.Index(fields=["number"])]
+
+    def __str__(self) -> str:
+        from huifang.core.masking import mask_phone
+
+        return mask_phone(self.number)
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status in (self.Status.VALID, self.Status.UNKNOWN)
+
+
+class Encounter(models.Model):
+    """A contact with the hospital: a stay, a visit, an operation, a health check."""
+
+    class Kind(models.TextChoices):
+        INPATIENT = "inpatient", _("In-patient stay")
+        OUTPATIENT = "outpatient", _("Out-patient visit")
+        DAY_SURGERY = "day_surgery", _("Day surgery")
+        MATERNITY = "maternity", _("Maternity")
+        NEWBORN = "newborn", _("Newborn")
+        HEALTH_CHECK = "health_check", _("Health check")
+        EMERGENCY = "emergency", _("Emergency")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="encounters"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    number = models.CharField(_("encounter number"), max_length=40)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="encounters",
+    )
+    attending_doctor = models.CharField(_("attending doctor"), max_length=50, blank=True)
+    responsible_nurse = models.CharField(_("responsible nurse"), max_length=50, blank=True)
+    admitted_on = models.DateField(_("admission date"), null=True, blank=True)
+    discharged_on = models.DateField(_("discharge date"), null=True, blank=True, db_index=True)
+    visit_on = models.DateField(_("visit date"), null=True, blank=True, db_index=True)
+    chief_complaint = models.TextField(_("symptoms on admission"), blank=True)
+    treatment = models.TextField(_("treatment"), blank=True)
+    discharge_orders = models.TextField(_("discharge orders"), blank=True)
+    discharge_medication = models.TextField(_("discharge medication"), blank=True)
+    source_system = models.CharField(_("source system"), max_length=50, default="manual")
+    source_record = models.JSONField(_("source record"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("encounter")
+        verbose_name_plural = _("encounters")
+        ordering = ["-visit_on", "-discharged_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_system", "number"], name="encounter_unique_number_per_source"
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    @property
+    def anchor_date(self):
+        """The date follow-up counts from: discharge for stays, the visit otherwise."""
+        return self.discharged_on or self.visit_on or self.admitted_on
+
+
+class Diagnosis(models.Model):
+    encounter = models.ForeignKey(
+        Encounter, verbose_name=_("encounter"), on_delete=models.CASCADE, related_name="diagnoses"
+    )
+    code = models.CharField(_("ICD-10 code"), max_length=20, blank=True, db_index=True)
+    name = models.CharField(_("diagnosis"), max_length=200)
+    is_primary = models.BooleanField(_("primary"), default=False)
+    is_sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Never disclosed to anyone but the patient, never in an SMS."),
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("diagnosis")
+        verbose_name_plural = _("diagnoses")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}".strip()
+
+
+class Procedure(models.Model):
+    encounter = models.ForeignKey(
+        Encounter, verbose_name=_("encounter"), on_delete=models.CASCADE, related_name="procedures"
+    )
+    code = models.CharField(_("code"), max_length=20, blank=True)
+    name = models.CharField(_("procedure"), max_length=200)
+    performed_on = models.DateField(_("date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
+        ordering = ["performed_on", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AbnormalFinding(models.Model):
+    """An abnormal health-check result that needs a targeted call until re-checked."""
+
+    class Kind(models.TextChoices):
+        LIPIDS = "lipids", _("Blood lipids")
+        GLUCOSE = "glucose", _("Blood glucose")
+        BLOOD_PRESSURE = "blood_pressure", _("Blood pressure")
+        LIVER_FUNCTION = "liver_function", _("Liver function")
+        KIDNEY_FUNCTION = "kidney_function", _("Kidney function")
+        URIC_ACID = "uric_acid", _("Uric acid")
+        THYROID = "thyroid", _("Thyroid")
+        IMAGING = "imaging", _("Imaging finding")
+        OTHER = "other", _("Other")
+
+    encounter = models.ForeignKey(
+        Encounter,
+        verbose_name=_("encounter"),
+        on_delete=models.CASCADE,
+        related_name="abnormal_findings",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    description = models.CharField(_("finding"), max_length=200)
+
+    class Meta:
+        verbose_name = _("abnormal finding")
+        verbose_name_plural = _("abnormal findings")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.description

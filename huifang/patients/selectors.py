@@ -1,0 +1,193 @@
+"""Reads of patients, scoped by what the acting user may see."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from huifang.accounts.models import User
+from huifang.accounts.selectors import (
+    ALL_DEPARTMENTS,
+    department_descendant_ids,
+    user_department_scope,
+)
+from huifang.core.errors import NotFound
+from huifang.core.errors import PermissionDenied as ApplicationPermissionDenied
+from huifang.patients.models import Encounter, Patient, PhoneNumber
+
+_LETTERS = re.compile(r"^[a-z]+$")
+_DIGITS = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True)
+class PatientFilters:
+    q: str = ""
+    department_id: int | None = None
+    kind: str = ""
+    deceased: bool | None = None
+
+
+def _require_view(user: User) -> None:
+    if not user.has_perm("patients.view_patient"):
+        raise ApplicationPermissionDenied("您的角色无权查看患者信息")
+
+
+def patient_scope(user: User) -> QuerySet[Patient]:
+    """Patients the user may see: those with an encounter in the user's departments."""
+    _require_view(user)
+    scope = user_department_scope(user)
+    qs = Patient.objects.all()
+    if scope is not ALL_DEPARTMENTS:
+        qs = qs.filter(
+            pk__in=Encounter.objects.filter(department_id__in=scope).values("patient_id")
+        )
+    return qs
+
+
+def search_condition(q: str) -> Q | None:
+    """How a search box entry matches: name, pinyin, initials, numbers, phone tail."""
+    q = unicodedata.normalize("NFKC", q or "").strip()
+    if not q:
+        return None
+    lowered = q.lower().replace(" ", "")
+    if _DIGITS.match(q):
+        condition = Q(record_number__startswith=q) | Q(
+            pk__in=Encounter.objects.filter(number__startswith=q).values("patient_id")
+        )
+        if len(q) >= 4:
+            condition |= Q(
+                pk__in=PhoneNumber.objects.filter(number__endswith=q).values("patient_id")
+            )
+        return condition
+    if _LETTERS.match(lowered):
+        return (
+            Q(name_initials__startswith=lowered)
+            | Q(name_pinyin__startswith=lowered)
+            | Q(record_number__iexact=q)
+            | Q(pk__in=Encounter.objects.filter(number__iexact=q).values("patient_id"))
+        )
+    return (
+        Q(name__contains=q)
+        | Q(record_number__iexact=q)
+        | Q(pk__in=Encounter.objects.filter(number__iexact=q).values("patient_id"))
+    )
+
+
+def encounters_newest_first(qs: QuerySet[Encounter]) -> QuerySet[Encounter]:
+    """Order by the encounter's own date (discharge, else visit, else admission)."""
+    return qs.annotate(anchor=Coalesce("discharged_on", "visit_on", "admitted_on")).order_by(
+        F("anchor").desc(nulls_last=True), "-id"
+    )
+
+
+def patient_list(*, user: User, filters: PatientFilters) -> QuerySet[Patient]:
+    """Patients matching ``filters`` within the user's scope, newest encounter first.
+
+    Each row carries its latest encounter's date, kind and department, and
+    its phones prefetched, so a page of results costs a fixed number of queries.
+    """
+    qs = patient_scope(user)
+    condition = search_condition(filters.q)
+    if condition is not None:
+        qs = qs.filter(condition)
+    encounters = Encounter.objects.all()
+    filtered_encounters = False
+    if filters.department_id:
+        encounters = encounters.filter(
+            department_id__in=department_descendant_ids([filters.department_id])
+        )
+        filtered_encounters = True
+    if filters.kind:
+        encounters = encounters.filter(kind=filters.kind)
+        filtered_encounters = True
+    if filtered_encounters:
+        qs = qs.filter(pk__in=encounters.values("patient_id"))
+    if filters.deceased is True:
+        qs = qs.filter(deceased_on__isnull=False)
+    elif filters.deceased is False:
+        qs = qs.filter(deceased_on__isnull=True)
+
+    latest = encounters_newest_first(Encounter.objects.filter(patient_id=OuterRef("pk")))
+    return (
+        qs.annotate(
+            last_encounter_date=Subquery(latest.values("anchor")[:1]),
+            last_encounter_kind=Subquery(latest.values("kind")[:1]),
+            last_department_name=Subquery(latest.values("department__name")[:1]),
+        )
+        .prefetch_related(
+            Prefetch("phones", queryset=PhoneNumber.objects.order_by("-is_primary", "id"))
+        )
+        .order_by("-id")
+    )
+
+
+def patient_get(*, user: User, patient_uuid) -> Patient:
+    """One patient the user may see, or ``NotFound`` (also when out of scope)."""
+    patient = patient_scope(user).filter(uuid=patient_uuid).first()
+    if patient is None:
+        raise NotFound("找不到该患者，或您无权查看")
+    return patient
+
+
+def patient_phones(*, patient: Patient) -> list[PhoneNumber]:
+    return list(patient.phones.order_by("-is_primary", "id"))
+
+
+def patient_phone_get(*, user: User, patient_uuid, phone_id: int) -> PhoneNumber:
+    patient = patient_get(user=user, patient_uuid=patient_uuid)
+    phone = PhoneNumber.objects.filter(patient=patient, pk=phone_id).select_related("patient")
+    found = phone.first()
+    if found is None:
+        raise NotFound("找不到该电话号码")
+    return found
+
+
+def patient_latest_encounter(*, patient: Patient) -> Encounter | None:
+    """The encounter the patient list calls "last": by its own date, newest first."""
+    return encounters_newest_first(patient.encounters.select_related("department")).first()
+
+
+def patient_encounters(*, user: User, patient: Patient) -> list[Encounter]:
+    """The patient's encounters, newest first, with what the timeline shows.
+
+    Every encounter of a visible patient is listed: the timeline is the
+    patient's history, and a clinician preparing a call needs previous stays
+    in other departments too.
+    """
+    return list(
+        encounters_newest_first(patient.encounters.all())
+        .select_related("department", "department__parent")
+        .prefetch_related("diagnoses", "procedures", "abnormal_findings")
+    )
+
+
+@dataclass(frozen=True)
+class WorkbenchSummary:
+    patients: int
+    discharged_last_7_days: int
+    visits_last_7_days: int
+    deceased: int
+
+
+def workbench_summary(*, user: User, today) -> WorkbenchSummary:
+    """Counts for the start page, within the user's scope."""
+    from datetime import timedelta
+
+    patients = patient_scope(user)
+    scope = user_department_scope(user)
+    encounters = Encounter.objects.all()
+    if scope is not ALL_DEPARTMENTS:
+        encounters = encounters.filter(department_id__in=scope)
+    week_ago = today - timedelta(days=7)
+    return WorkbenchSummary(
+        patients=patients.count(),
+        discharged_last_7_days=encounters.filter(
+            discharged_on__gte=week_ago, discharged_on__lte=today
+        ).count(),
+        visits_last_7_days=encounters.filter(
+            visit_on__gte=week_ago, visit_on__lte=today, discharged_on__isnull=True
+        ).count(),
+        deceased=patients.filter(deceased_on__isnull=False).count(),
+    )

@@ -1,0 +1,268 @@
+"""Writes for patients, their phones and encounters; reveals and views are audited."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from huifang.accounts.models import Department, User
+from huifang.core.crypto import lookup_hash
+from huifang.core.errors import ApplicationError
+from huifang.core.masking import mask_id_number
+from huifang.core.phones import normalize_phone
+from huifang.core.services import audit_diff, audit_record
+from huifang.patients.models import (
+    AbnormalFinding,
+    Diagnosis,
+    Encounter,
+    Patient,
+    PhoneNumber,
+    Procedure,
+)
+from huifang.patients.names import name_initials, name_pinyin
+
+AUDITED_PATIENT_FIELDS = [
+    "record_number",
+    "name",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "occupation",
+    "address",
+    "id_number",
+    "deceased_on",
+    "do_not_contact",
+    "preferred_time_start",
+    "preferred_time_end",
+    "preferred_time_note",
+]
+
+
+def diagnosis_is_sensitive(code: str) -> bool:
+    """Whether an ICD-10 code falls under the configured sensitive prefixes."""
+    code = (code or "").strip().upper()
+    return bool(code) and any(
+        code.startswith(prefix.upper()) for prefix in settings.HUIFANG_SENSITIVE_ICD_PREFIXES
+    )
+
+
+def _snapshot(patient: Patient) -> dict[str, Any]:
+    return {name: getattr(patient, name) for name in AUDITED_PATIENT_FIELDS}
+
+
+def _apply_name(patient: Patient) -> None:
+    patient.name = patient.name.strip()
+    patient.name_pinyin = name_pinyin(patient.name)
+    patient.name_initials = name_initials(patient.name)
+
+
+def _apply_id_number(patient: Patient) -> None:
+    patient.id_number = (patient.id_number or "").strip().upper()
+    patient.id_number_hash = lookup_hash(patient.id_number) if patient.id_number else ""
+
+
+@transaction.atomic
+def patient_create(*, actor: User | None, record_number: str, name: str, **fields) -> Patient:
+    """Create a patient; the name's pinyin and the ID number's lookup hash follow."""
+    patient = Patient(record_number=record_number.strip(), name=name, **fields)
+    _apply_name(patient)
+    _apply_id_number(patient)
+    patient.full_clean()
+    patient.save()
+    audit_record(
+        actor=actor,
+        action="create",
+        target=patient,
+        patient_id=patient.pk,
+        changes=audit_diff({}, _snapshot(patient)),
+    )
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, actor: User | None, patient: Patient, **fields) -> Patient:
+    """Change a patient's details; the audit log keeps what they were before."""
+    unknown = set(fields) - set(AUDITED_PATIENT_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            f"不能修改这些字段：{', '.join(sorted(unknown))}", code="unknown_field"
+        )
+    before = _snapshot(patient)
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    _apply_name(patient)
+    _apply_id_number(patient)
+    patient.full_clean()
+    patient.save()
+    diff = audit_diff(before, _snapshot(patient))
+    if diff:
+        audit_record(
+            actor=actor, action="update", target=patient, patient_id=patient.pk, changes=diff
+        )
+    return patient
+
+
+@transaction.atomic
+def phone_add(
+    *,
+    actor: User | None,
+    patient: Patient,
+    raw_number: str,
+    owner: str = PhoneNumber.Owner.SELF,
+    relation: str = "",
+    contact_name: str = "",
+    is_primary: bool = False,
+    source: str = "",
+) -> PhoneNumber:
+    """Add a phone number (normalised to E.164) to a patient, or return the existing one."""
+    number, line_type = normalize_phone(raw_number)
+    existing = PhoneNumber.objects.filter(patient=patient, number=number).first()
+    if existing is not None:
+        return existing
+    phone = PhoneNumber(
+        patient=patient,
+        number=number,
+        line_type=line_type,
+        owner=owner,
+        relation=relation,
+        contact_name=contact_name,
+        is_primary=is_primary or not patient.phones.exists(),
+        source=source,
+    )
+    phone.full_clean()
+    if phone.is_primary:
+        patient.phones.filter(is_primary=True).update(is_primary=False)
+    phone.save()
+    audit_record(
+        actor=actor,
+        action="create",
+        target=phone,
+        patient_id=patient.pk,
+        changes={"owner": owner, "relation": relation, "number": "***"},
+    )
+    return phone
+
+
+def phone_reveal(*, actor: User, phone: PhoneNumber) -> str:
+    """The full number for a user allowed to dial it; every reveal is audited."""
+    if not actor.has_perm("patients.reveal_phone"):
+        raise ApplicationError("您的角色无权查看完整电话号码", code="permission_denied", status=403)
+    audit_record(
+        actor=actor,
+        action="reveal",
+        target=phone,
+        patient_id=phone.patient_id,
+        field="number",
+        target_repr=f"{phone.patient.name} {phone}",
+    )
+    return phone.number
+
+
+def id_number_reveal(*, actor: User, patient: Patient) -> str:
+    """The full ID number for a user whose role needs it; audited."""
+    if not actor.has_perm("patients.reveal_id_number"):
+        raise ApplicationError("您的角色无权查看身份证号", code="permission_denied", status=403)
+    audit_record(
+        actor=actor,
+        action="reveal",
+        target=patient,
+        patient_id=patient.pk,
+        field="id_number",
+        target_repr=f"{patient.name} {mask_id_number(patient.id_number)}",
+    )
+    return patient.id_number
+
+
+def patient_record_view(*, actor: User, patient: Patient, via: str = "page") -> None:
+    """Note in the audit log that ``actor`` opened this patient's record."""
+    audit_record(
+        actor=actor, action="view", target=patient, patient_id=patient.pk, changes={"via": via}
+    )
+
+
+@dataclass
+class DiagnosisData:
+    name: str
+    code: str = ""
+    is_primary: bool = False
+    is_sensitive: bool | None = None
+
+
+@dataclass
+class EncounterData:
+    kind: str
+    number: str
+    department: Department
+    attending_doctor: str = ""
+    responsible_nurse: str = ""
+    admitted_on: date | None = None
+    discharged_on: date | None = None
+    visit_on: date | None = None
+    chief_complaint: str = ""
+    treatment: str = ""
+    discharge_orders: str = ""
+    discharge_medication: str = ""
+    source_system: str = "manual"
+    source_record: dict[str, Any] = field(default_factory=dict)
+    diagnoses: list[DiagnosisData] = field(default_factory=list)
+    procedures: list[tuple[str, str, date | None]] = field(default_factory=list)
+    abnormal_findings: list[tuple[str, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def encounter_create(*, actor: User | None, patient: Patient, data: EncounterData) -> Encounter:
+    """Record an encounter with its diagnoses, procedures and abnormal findings."""
+    if data.discharged_on and data.admitted_on and data.discharged_on < data.admitted_on:
+        raise ApplicationError("出院日期早于入院日期", code="discharge_before_admission")
+    encounter = Encounter(
+        patient=patient,
+        kind=data.kind,
+        number=data.number.strip(),
+        department=data.department,
+        attending_doctor=data.attending_doctor,
+        responsible_nurse=data.responsible_nurse,
+        admitted_on=data.admitted_on,
+        discharged_on=data.discharged_on,
+        visit_on=data.visit_on,
+        chief_complaint=data.chief_complaint,
+        treatment=data.treatment,
+        discharge_orders=data.discharge_orders,
+        discharge_medication=data.discharge_medication,
+        source_system=data.source_system,
+        source_record=data.source_record,
+    )
+    encounter.full_clean()
+    encounter.save()
+    Diagnosis.objects.bulk_create(
+        Diagnosis(
+            encounter=encounter,
+            code=item.code.strip().upper(),
+            name=item.name,
+            is_primary=item.is_primary,
+            is_sensitive=(
+                diagnosis_is_sensitive(item.code)
+                if item.is_sensitive is None
+                else item.is_sensitive
+            ),
+            position=index,
+        )
+        for index, item in enumerate(data.diagnoses)
+    )
+    Procedure.objects.bulk_create(
+        Procedure(encounter=encounter, code=code, name=name, performed_on=performed_on)
+        for code, name, performed_on in data.procedures
+    )
+    AbnormalFinding.objects.bulk_create(
+        AbnormalFinding(encounter=encounter, kind=kind, description=description)
+        for kind, description in data.abnormal_findings
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        target=encounter,
+        patient_id=patient.pk,
+        changes={"kind": data.kind, "number": data.number, "department": data.department.code},
+    )
+    return encounter

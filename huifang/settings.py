@@ -1,0 +1,349 @@
+"""Huifang settings, read from the environment.
+
+``HUIFANG_ENV`` picks the defaults: ``production`` (the default: every secret
+must be given), ``demo`` (one machine, SQLite, secrets generated under the
+var directory) or ``test``. Everything else is an environment variable; a
+secret may also be read from ``<NAME>_FILE``.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+HUIFANG_ENV = os.environ.get("HUIFANG_ENV", "production")
+if HUIFANG_ENV not in {"production", "demo", "test"}:
+    raise ImproperlyConfigured(f"HUIFANG_ENV must be production, demo or test, not {HUIFANG_ENV!r}")
+DEMO = HUIFANG_ENV == "demo"
+TESTING = HUIFANG_ENV == "test"
+
+VAR_DIR = Path(os.environ.get("HUIFANG_VAR_DIR") or Path.cwd() / "var").resolve()
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def envlist(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def envsecret(name: str, *, demo_generate: str | None = None, test_value: str = "") -> str:
+    """A secret from ``NAME`` or the file named by ``NAME_FILE``.
+
+    In the demo a missing secret is generated once and kept under the var
+    directory; in production a missing secret is left empty and the
+    ``huifang.E001`` check stops the server and workers from starting.
+    """
+    value = os.environ.get(name)
+    if value:
+        return value
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {exc}") from exc
+    if TESTING:
+        return test_value
+    if DEMO and demo_generate is not None:
+        keyfile = VAR_DIR / f"{name.lower()}.txt"
+        if not keyfile.exists():
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            keyfile.write_text(demo_generate, encoding="utf-8")
+            keyfile.chmod(0o600)
+        return keyfile.read_text(encoding="utf-8").strip()
+    # Left empty: commands that need no secret (migrate, makemigrations) still
+    # work, while anything that needs it fails with a clear message, and
+    # ``huifang serve`` / ``huifang worker`` refuse to start (core.checks).
+    return ""
+
+
+def _fernet_key() -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+SECRET_KEY = envsecret(
+    "SECRET_KEY",
+    demo_generate=secrets.token_urlsafe(50),
+    test_value="test-secret-key-not-for-production-" + "x" * 30,
+)
+# Comma-separated Fernet keys: the first encrypts, all decrypt (key rotation).
+FIELD_ENCRYPTION_KEYS = [
+    key
+    for key in envsecret(
+        "HUIFANG_FIELD_KEYS",
+        demo_generate=_fernet_key(),
+        test_value="o1xVn0iDtm3u9Qa5C3E1xYKpZ8J7n4dD2nqvG4Zc3Wk=",
+    ).split(",")
+    if key.strip()
+]
+# Keyed hash for looking up encrypted values (ID numbers) without decrypting.
+LOOKUP_HASH_KEY = envsecret(
+    "HUIFANG_LOOKUP_KEY",
+    demo_generate=secrets.token_urlsafe(32),
+    test_value="test-lookup-key",
+)
+
+DEBUG = envbool("DEBUG", False)
+
+ALLOWED_HOSTS = envlist(
+    "ALLOWED_HOSTS",
+    ["localhost", "127.0.0.1", "[::1]"] if (DEMO or TESTING) else [],
+)
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "axes",
+    "huey.contrib.djhuey",
+    "ninja",
+    "huifang.core",
+    "huifang.accounts",
+    "huifang.patients",
+    "huifang.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "huifang.core.middleware.RequestContextMiddleware",
+    "huifang.core.middleware.ApplicationErrorMiddleware",
+    "huifang.core.middleware.LoginRequiredMiddleware",
+    # AxesMiddleware should be the last middleware.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "huifang.urls"
+WSGI_APPLICATION = "huifang.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "builtins": ["template_partials.templatetags.partials"],
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "huifang.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# Database: SQLite under the var directory unless DATABASE_URL says otherwise.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'huifang.sqlite3'}",
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers go on while one writer writes; IMMEDIATE takes the
+        # write lock at BEGIN so two writers queue on the busy timeout instead
+        # of failing half-way with "database is locked".
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": envint("SQLITE_BUSY_TIMEOUT", 20),
+    }
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("HUIFANG_TEST_SQLITE_NAME")}
+    if not TESTING:
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Login throttling: lock a user name coming from one address after repeated
+# failures, for a cool-off period.
+AXES_FAILURE_LIMIT = envint("HUIFANG_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = envint("HUIFANG_LOGIN_COOLOFF_MINUTES", 15) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+AXES_ENABLED = envbool("HUIFANG_LOGIN_THROTTLING", True)
+AXES_CLIENT_IP_CALLABLE = "huifang.core.middleware.client_ip"
+
+# Sessions end after a period without activity and when the browser closes.
+SESSION_COOKIE_AGE = envint("HUIFANG_SESSION_IDLE_MINUTES", 120) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# HTTPS: on in production (behind a TLS-terminating proxy), off in the demo.
+HTTPS = envbool("HUIFANG_HTTPS", not (DEMO or TESTING))
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = envint("HUIFANG_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = VAR_DIR / "media"
+
+# Background work. SqliteHuey beside the database by default; Redis or
+# PostgreSQL for several machines (HUEY_BACKEND=redis|postgres).
+HUEY_BACKEND = os.environ.get("HUEY_BACKEND", "sqlite")
+_huey_common = {
+    "name": os.environ.get("HUEY_NAME", "huifang"),
+    "immediate": envbool("HUEY_IMMEDIATE", TESTING),
+    # Local (Asia/Shanghai, which Django sets as the process time zone) so
+    # crontab hours are the hospital's hours.
+    "utc": False,
+    "consumer": {
+        "workers": envint("HUEY_WORKERS", 2),
+        "worker_type": "thread",
+        "periodic": True,
+        "check_worker_health": True,
+    },
+}
+if HUEY_BACKEND == "sqlite":
+    HUEY = {
+        **_huey_common,
+        "huey_class": "huey.SqliteHuey",
+        "filename": os.environ.get("HUEY_SQLITE_PATH") or str(VAR_DIR / "huey.sqlite3"),
+    }
+elif HUEY_BACKEND == "redis":
+    HUEY = {
+        **_huey_common,
+        "huey_class": "huey.RedisHuey",
+        "url": os.environ.get("HUEY_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    }
+elif HUEY_BACKEND == "postgres":
+    HUEY = {
+        **_huey_common,
+        "huey_class": "huey.PostgresHuey",
+        "dsn": os.environ.get("HUEY_POSTGRES_DSN") or os.environ.get("DATABASE_URL", ""),
+    }
+else:
+    raise ImproperlyConfigured(
+        f"HUEY_BACKEND must be sqlite, redis or postgres, not {HUEY_BACKEND!r}"
+    )
+
+HUIFANG_HOSPITAL_NAME = os.environ.get("HUIFANG_HOSPITAL_NAME", "示范人民医院")
+# ICD-10 prefixes whose diagnoses are sensitive: never spoken to anyone but
+# the patient, never put in an SMS (malignant neoplasms, HIV, mental illness).
+HUIFANG_SENSITIVE_ICD_PREFIXES = envlist(
+    "HUIFANG_SENSITIVE_ICD_PREFIXES",
+    ["C", "D0", "B20", "B21", "B22", "B23", "B24", "Z21", "F2", "F3"],
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
+    },
+}
+# Behind a reverse proxy: take the client address from X-Forwarded-For, as
+# written by the nearest HUIFANG_TRUSTED_PROXY_COUNT proxies.
+HUIFANG_TRUST_X_FORWARDED_FOR = envbool("HUIFANG_TRUST_X_FORWARDED_FOR", False)
+HUIFANG_TRUSTED_PROXY_COUNT = envint("HUIFANG_TRUSTED_PROXY_COUNT", 1)
+# Sign-in records (django-axes logs) older than this are removed nightly.
+HUIFANG_ACCESS_LOG_DAYS = envint("HUIFANG_ACCESS_LOG_DAYS", 180)

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from huifang.api import api
+from huifang.patients import views as patient_views
+
+admin.site.site_header = "回访管理 · 系统管理"
+admin.site.site_title = "回访管理"
+admin.site.index_title = "系统管理"
+
+urlpatterns = [
+    path("", patient_views.home, name="home"),
+    path("", include("huifang.core.urls")),
+    path("accounts/", include("huifang.accounts.urls")),
+    path("patients/", include("huifang.patients.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
+
+handler404 = "huifang.core.views.page_not_found"
+handler403 = "huifang.core.views.permission_denied"
+handler500 = "huifang.core.views.server_error"
