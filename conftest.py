@@ -106,3 +106,13 @@ def login(client, personas):
         return personas[username]
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """The working calendar caches the holiday table per process; tests roll the table back."""
+    from huifang.core import calendar
+
+    calendar.clear_caches()
+    yield
+    calendar.clear_caches()

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except ApplicationError as exc:
         # One line a person can act on, with the stable code for scripts.
-        print(f"huifang: {exc.message} [{exc.code}]", file=sys.stderr)
+        print(f"huifang: {exc.message!s} [{exc.code}]", file=sys.stderr)
         sys.exit(1)
 
 

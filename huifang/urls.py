@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from huifang.api import api
 from huifang.patients import views as patient_views
 
-admin.site.site_header = "回访管理 · 系统管理"
-admin.site.site_title = "回访管理"
-admin.site.index_title = "系统管理"
+admin.site.site_header = _("Huifang follow-up · Administration")
+admin.site.site_title = _("Huifang follow-up")
+admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", patient_views.home, name="home"),

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "huifang.accounts"
     label = "accounts"
-    verbose_name = "用户与科室"
+    verbose_name = _("Users and departments")
 
     def ready(self) -> None:
         from huifang.accounts import services

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from huifang.accounts.models import ApiToken, Department, User
 from huifang.accounts.roles import ROLES
@@ -19,7 +20,7 @@ TOKEN_PREFIX = "hf_"  # noqa: S105  (a marker, not a secret)
 def roles_sync() -> None:
     """Create or update the role groups so their permissions match ``roles.ROLES``."""
     for role in ROLES.values():
-        group, _ = Group.objects.get_or_create(name=role.name)
+        group, _created = Group.objects.get_or_create(name=role.name)
         wanted = []
         for dotted in role.permissions:
             app_label, codename = dotted.split(".", 1)
@@ -75,7 +76,9 @@ def user_create(
     unknown = [role for role in roles if role not in ROLES]
     if unknown:
         raise ApplicationError(
-            f"未知的角色：{', '.join(unknown)}", code="unknown_role", details={"roles": unknown}
+            _("Unknown roles: %(roles)s") % {"roles": ", ".join(unknown)},
+            code="unknown_role",
+            details={"roles": unknown},
         )
     user = User(
         username=username,
@@ -113,7 +116,9 @@ def api_token_create(
 ) -> tuple[ApiToken, str]:
     """Issue a token for ``user``. The clear token is returned once, never stored."""
     if not user.is_active:
-        raise ApplicationError("该用户已停用，不能签发令牌", code="user_inactive")
+        raise ApplicationError(
+            _("This user is deactivated; no token can be issued"), code="user_inactive"
+        )
     clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 _NAV = [
     ("home", _("Workbench"), "home", None),
     ("patients", _("Patients"), "patients:list", "patients.view_patient"),
+    ("imports", _("Imports"), "patients:imports", "patients.import_encounters"),
     ("plans", _("Follow-up plans"), "core:coming", "accounts.view_all_departments"),
     ("surveys", _("Satisfaction"), "core:coming", "patients.view_patient"),
     ("feedback", _("Complaints & suggestions"), "core:coming", "patients.view_patient"),

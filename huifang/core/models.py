@@ -102,3 +102,43 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class CalendarDay(models.Model):
+    """One date of the holiday table administrators keep.
+
+    The table overrides the ``chinese_calendar`` package: a ``holiday`` is a
+    day off even on a weekday, a ``workday`` is a make-up working day (调休)
+    even on a weekend. It is how the official dates of a year the package
+    does not know yet get into the schedule (see ``huifang.core.calendar``).
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Day off (holiday)")
+        WORKDAY = "workday", _("Working day (make-up day)")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(
+        _("name"), max_length=50, help_text=_("For example 春节, 国庆节 or 春节调休.")
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("holiday table day")
+        verbose_name_plural = _("holiday table")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name} ({self.get_kind_display()})"

@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from huifang.core.errors import PermissionDenied
 from huifang.core.models import AuditEntry, JobRun
@@ -23,7 +24,7 @@ class AuditFilters:
 def audit_list(*, user, filters: AuditFilters) -> QuerySet[AuditEntry]:
     """Audit entries for those whose role reviews them, newest first."""
     if not user.has_perm("core.view_auditentry"):
-        raise PermissionDenied("您的角色无权查看审计日志")
+        raise PermissionDenied(_("Your role may not see the audit log"))
     qs = AuditEntry.objects.all()
     if filters.actor:
         qs = qs.filter(actor_name__icontains=filters.actor)
@@ -50,5 +51,5 @@ def audit_target_types() -> list[str]:
 
 def job_run_recent(*, user, limit: int = 20) -> list[JobRun]:
     if not user.is_staff:
-        raise PermissionDenied("仅系统管理员可查看后台任务")
+        raise PermissionDenied(_("Only system administrators may see background jobs"))
     return list(JobRun.objects.order_by("-started_at", "-id")[:limit])

@@ -1,12 +1,15 @@
-"""Writes of the core: the audit log and job-run bookkeeping."""
+"""Writes of the core: the audit log, job-run bookkeeping and the holiday table."""
 
+from datetime import date
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
+from huifang.core import calendar
 from huifang.core.context import current_request
-from huifang.core.models import AuditEntry, JobRun
+from huifang.core.errors import NotFound
+from huifang.core.models import AuditAction, AuditEntry, CalendarDay, JobRun
 
 # Field names whose values never go into the audit log in clear.
 MASKED_FIELDS = {"number", "phone", "id_number", "password", "token_hash"}
@@ -111,3 +114,60 @@ def housekeeping_run(*, now=None) -> dict[str, int]:
         "job_runs": JobRun.objects.filter(started_at__lt=now - timedelta(days=90)).delete()[0],
     }
     return removed
+
+
+def _calendar_day_fields(entry: CalendarDay) -> dict[str, Any]:
+    return {"date": entry.date, "kind": entry.kind, "name": entry.name, "note": entry.note}
+
+
+def calendar_day_set(*, actor, day: date, kind: str, name: str, note: str = "") -> CalendarDay:
+    """Enter or change the holiday-table row for ``day``; the calendar sees it at once.
+
+    ``kind`` is ``"holiday"`` (a day off even on a weekday) or ``"workday"``
+    (a make-up working day even on a weekend). Audited; an unchanged row is
+    neither saved nor audited.
+    """
+    with transaction.atomic():
+        entry = CalendarDay.objects.select_for_update().filter(date=day).first()
+        if entry is None:
+            entry = CalendarDay(date=day, kind=kind, name=name, note=note)
+            if actor is not None and getattr(actor, "is_authenticated", False):
+                entry.created_by = actor
+            entry.full_clean()
+            entry.save()
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                target=entry,
+                changes=_calendar_day_fields(entry),
+            )
+        else:
+            before = _calendar_day_fields(entry)
+            entry.kind, entry.name, entry.note = kind, name, note
+            entry.full_clean()
+            changes = audit_diff(before, _calendar_day_fields(entry))
+            if changes:
+                entry.save()
+                audit_record(actor=actor, action=AuditAction.UPDATE, target=entry, changes=changes)
+        # Now for this process (and this transaction), and again once committed
+        # so a reader that reloaded in between does not keep the old table.
+        calendar.invalidate()
+        transaction.on_commit(calendar.invalidate)
+    return entry
+
+
+def calendar_day_remove(*, actor, day: date) -> None:
+    """Delete the holiday-table row for ``day``; the package's answer applies again."""
+    with transaction.atomic():
+        entry = CalendarDay.objects.select_for_update().filter(date=day).first()
+        if entry is None:
+            raise NotFound(f"节假日表中没有 {day:%Y-%m-%d} 这一天", code="calendar_day_not_found")
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELETE,
+            target=entry,
+            changes=_calendar_day_fields(entry),
+        )
+        entry.delete()
+        calendar.invalidate()
+        transaction.on_commit(calendar.invalidate)

@@ -9,6 +9,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from huifang.core import selectors
@@ -16,11 +17,13 @@ from huifang.core.models import AuditAction
 
 logger = logging.getLogger(__name__)
 
+# The navigation's labels (core/context_processors.py); as page titles the
+# Chinese is fuller (满意度调查, 统计报表), hence the context.
 COMING_SECTIONS = {
-    "plans": "随访计划",
-    "surveys": "满意度调查",
-    "feedback": "投诉建议",
-    "reports": "统计报表",
+    "plans": pgettext_lazy("section title", "Follow-up plans"),
+    "surveys": pgettext_lazy("section title", "Satisfaction"),
+    "feedback": pgettext_lazy("section title", "Complaints & suggestions"),
+    "reports": pgettext_lazy("section title", "Reports"),
 }
 
 

@@ -8,6 +8,10 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
+# id_check_digit lives in core now; importing it here keeps
+# ``from huifang.demo.identities import id_check_digit`` working.
+from huifang.core.idnumbers import id_check_digit, normalize_id_number
+
 # The hundred most common surnames, weighted roughly by their share of the
 # population (per mille); a few compound surnames for colour.
 _SURNAMES = (
@@ -119,23 +123,21 @@ MOBILE_PREFIXES = _words(
     "186 187 188 189 191 193 195 198 199"
 )
 
-# ISO 7064 MOD 11-2, as GB 11643-1999 uses it for the 18th character.
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
-def id_check_digit(first17: str) -> str:
-    """The check character of a resident ID number from its first 17 digits."""
-    if len(first17) != 17 or not first17.isdigit():
-        raise ValueError(f"need 17 digits, got {first17!r}")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
-
 
 def id_number_is_valid(number: str) -> bool:
-    """Whether an 18-character resident ID number has a correct check character."""
-    number = number.strip().upper()
-    return len(number) == 18 and number[:17].isdigit() and id_check_digit(number[:17]) == number[17]
+    """Whether an 18-character resident ID number has a correct check character.
+
+    Only the check character: demo people may be born after the real today.
+    ``huifang.core.idnumbers.id_number_valid`` is the full check.
+    """
+    number = normalize_id_number(number)
+    first17 = number[:17]
+    return (
+        len(number) == 18
+        and first17.isascii()
+        and first17.isdigit()
+        and id_check_digit(first17) == number[17]
+    )
 
 
 class IdentityFaker:

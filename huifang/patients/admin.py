@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from huifang.core.masking import mask_id_number, mask_phone
 from huifang.patients import services
@@ -6,6 +7,8 @@ from huifang.patients.models import (
     AbnormalFinding,
     Diagnosis,
     Encounter,
+    ImportRun,
+    ImportSource,
     Patient,
     PhoneNumber,
     Procedure,
@@ -18,7 +21,7 @@ class PhoneInline(admin.TabularInline):
     fields = ["masked_number", "owner", "relation", "contact_name", "line_type", "status"]
     readonly_fields = ["masked_number", "line_type"]
 
-    @admin.display(description="号码")
+    @admin.display(description=_("number"))
     def masked_number(self, obj):
         return mask_phone(obj.number)
 
@@ -35,7 +38,7 @@ class PatientAdmin(admin.ModelAdmin):
     exclude = ["id_number", "id_number_hash"]
     inlines = [PhoneInline]
 
-    @admin.display(description="身份证号")
+    @admin.display(description=_("ID number"))
     def masked_id_number(self, obj):
         return mask_id_number(obj.id_number)
 
@@ -78,3 +81,21 @@ class EncounterAdmin(admin.ModelAdmin):
     list_select_related = ["patient", "department"]
     raw_id_fields = ["patient"]
     inlines = [DiagnosisInline, ProcedureInline, FindingInline]
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ["file_name", "source", "status", "rows", "created", "updated", "rejected"]
+    list_filter = ["status", "source"]
+    readonly_fields = [f.name for f in ImportRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportSource)
+class ImportSourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "default_kind", "updated_at"]

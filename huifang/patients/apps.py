@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PatientsConfig(AppConfig):
     name = "huifang.patients"
     label = "patients"
-    verbose_name = "患者"
+    verbose_name = _("Patients")

@@ -25,7 +25,7 @@ class Patient(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     record_number = models.CharField(_("medical record number"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True, db_index=True)
     name_initials = models.CharField(_("pinyin initials"), max_length=50, blank=True, db_index=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
@@ -63,6 +63,12 @@ class Patient(models.Model):
     @property
     def is_deceased(self) -> bool:
         return self.deceased_on is not None
+
+    @property
+    def do_not_contact_labels(self) -> list[str]:
+        """The channels in ``do_not_contact`` as people read them (an unknown code as is)."""
+        labels = dict(Channel.choices)
+        return [str(labels.get(code, code)) for code in self.do_not_contact or []]
 
 
 class PhoneNumber(models.Model):
@@ -154,6 +160,9 @@ class Encounter(models.Model):
     discharge_medication = models.TextField(_("discharge medication"), blank=True)
     source_system = models.CharField(_("source system"), max_length=50, default="manual")
     source_record = models.JSONField(_("source record"), default=dict, blank=True)
+    # Fingerprint of the imported row as normalised: an identical re-import
+    # is recognised as unchanged without comparing every field.
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -247,3 +256,81 @@ class AbnormalFinding(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class ImportSource(models.Model):
+    """A system that sends files (e.g. the HIS), with its saved column mapping."""
+
+    name = models.CharField(_("source"), max_length=50, unique=True)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    default_kind = models.CharField(
+        _("default encounter kind"), max_length=20, choices=Encounter.Kind.choices, blank=True
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("import source")
+        verbose_name_plural = _("import sources")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportRun(models.Model):
+    """One import of one file: its progress, counts and where its rejects went."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(_("source"), max_length=50)
+    kind = models.CharField(_("encounter kind"), max_length=20, blank=True)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_path = models.CharField(max_length=500, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    file_size = models.BigIntegerField(default=0)
+    encoding = models.CharField(_("encoding"), max_length=20, default="auto")
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    rows_expected = models.PositiveIntegerField(_("rows expected"), default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    warnings = models.PositiveIntegerField(_("warnings"), default=0)
+    patients_created = models.PositiveIntegerField(_("patients created"), default=0)
+    rejects_path = models.CharField(max_length=500, blank=True)
+    warnings_path = models.CharField(max_length=500, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    seconds = models.FloatField(default=0)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+        permissions = [("import_encounters", "Can import patients and encounters from files")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.file_name}"
+
+    @property
+    def processed(self) -> int:
+        return self.created + self.updated + self.unchanged + self.rejected

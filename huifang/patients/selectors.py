@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from huifang.accounts.models import User
 from huifang.accounts.selectors import (
@@ -31,7 +32,7 @@ class PatientFilters:
 
 def _require_view(user: User) -> None:
     if not user.has_perm("patients.view_patient"):
-        raise ApplicationPermissionDenied("您的角色无权查看患者信息")
+        raise ApplicationPermissionDenied(_("Your role may not see patient information"))
 
 
 def patient_scope(user: User) -> QuerySet[Patient]:
@@ -127,7 +128,7 @@ def patient_get(*, user: User, patient_uuid) -> Patient:
     """One patient the user may see, or ``NotFound`` (also when out of scope)."""
     patient = patient_scope(user).filter(uuid=patient_uuid).first()
     if patient is None:
-        raise NotFound("找不到该患者，或您无权查看")
+        raise NotFound(_("Patient not found, or you may not see them"))
     return patient
 
 
@@ -140,7 +141,7 @@ def patient_phone_get(*, user: User, patient_uuid, phone_id: int) -> PhoneNumber
     phone = PhoneNumber.objects.filter(patient=patient, pk=phone_id).select_related("patient")
     found = phone.first()
     if found is None:
-        raise NotFound("找不到该电话号码")
+        raise NotFound(_("Phone number not found"))
     return found
 
 
@@ -191,3 +192,22 @@ def workbench_summary(*, user: User, today) -> WorkbenchSummary:
         ).count(),
         deceased=patients.filter(deceased_on__isnull=False).count(),
     )
+
+
+def import_run_list(*, user: User, limit: int = 50):
+    from huifang.patients.models import ImportRun
+
+    if not user.has_perm("patients.import_encounters"):
+        raise ApplicationPermissionDenied("您的角色无权导入患者数据")
+    return list(ImportRun.objects.select_related("created_by").order_by("-created_at")[:limit])
+
+
+def import_run_get(*, user: User, run_uuid):
+    from huifang.patients.models import ImportRun
+
+    if not user.has_perm("patients.import_encounters"):
+        raise ApplicationPermissionDenied("您的角色无权导入患者数据")
+    run = ImportRun.objects.filter(uuid=run_uuid).first()
+    if run is None:
+        raise NotFound("找不到该导入记录")
+    return run

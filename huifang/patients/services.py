@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Department, User
 from huifang.core.crypto import lookup_hash
@@ -87,7 +88,8 @@ def patient_update(*, actor: User | None, patient: Patient, **fields) -> Patient
     unknown = set(fields) - set(AUDITED_PATIENT_FIELDS)
     if unknown:
         raise ApplicationError(
-            f"不能修改这些字段：{', '.join(sorted(unknown))}", code="unknown_field"
+            _("Cannot change these fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            code="unknown_field",
         )
     before = _snapshot(patient)
     for name, value in fields.items():
@@ -148,7 +150,11 @@ def phone_add(
 def phone_reveal(*, actor: User, phone: PhoneNumber) -> str:
     """The full number for a user allowed to dial it; every reveal is audited."""
     if not actor.has_perm("patients.reveal_phone"):
-        raise ApplicationError("您的角色无权查看完整电话号码", code="permission_denied", status=403)
+        raise ApplicationError(
+            _("Your role may not see the full phone number"),
+            code="permission_denied",
+            status=403,
+        )
     audit_record(
         actor=actor,
         action="reveal",
@@ -163,7 +169,9 @@ def phone_reveal(*, actor: User, phone: PhoneNumber) -> str:
 def id_number_reveal(*, actor: User, patient: Patient) -> str:
     """The full ID number for a user whose role needs it; audited."""
     if not actor.has_perm("patients.reveal_id_number"):
-        raise ApplicationError("您的角色无权查看身份证号", code="permission_denied", status=403)
+        raise ApplicationError(
+            _("Your role may not see the ID number"), code="permission_denied", status=403
+        )
     audit_record(
         actor=actor,
         action="reveal",
@@ -215,7 +223,10 @@ class EncounterData:
 def encounter_create(*, actor: User | None, patient: Patient, data: EncounterData) -> Encounter:
     """Record an encounter with its diagnoses, procedures and abnormal findings."""
     if data.discharged_on and data.admitted_on and data.discharged_on < data.admitted_on:
-        raise ApplicationError("出院日期早于入院日期", code="discharge_before_admission")
+        raise ApplicationError(
+            _("The discharge date is before the admission date"),
+            code="discharge_before_admission",
+        )
     encounter = Encounter(
         patient=patient,
         kind=data.kind,
@@ -266,3 +277,121 @@ def encounter_create(*, actor: User | None, patient: Patient, data: EncounterDat
         changes={"kind": data.kind, "number": data.number, "department": data.department.code},
     )
     return encounter
+
+
+# --- Imports from HIS files (the pipeline itself is in patients.importing) ---
+
+UPLOAD_LIMIT_BYTES = 512 * 1024 * 1024
+
+
+def _require_import(actor: User) -> None:
+    if not actor.has_perm("patients.import_encounters"):
+        raise ApplicationError("您的角色无权导入患者数据", code="permission_denied", status=403)
+
+
+def import_upload(
+    *, actor: User, uploaded, source: str, kind: str = "", encoding: str = "auto", sheet: str = ""
+):
+    """Keep an uploaded HIS export and make a waiting import run for it."""
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    from huifang.patients.models import ImportRun
+
+    _require_import(actor)
+    if uploaded.size > UPLOAD_LIMIT_BYTES:
+        raise ApplicationError(
+            "文件超过 512 MB，请拆分后再上传，或用命令行导入", code="file_too_large"
+        )
+    source = (source or "his").strip()[:50]
+    run = ImportRun.objects.create(
+        source=source,
+        kind=kind,
+        encoding=encoding or "auto",
+        sheet=sheet,
+        file_name=Path(uploaded.name).name[:255],
+        created_by=actor,
+    )
+    folder = Path(django_settings.MEDIA_ROOT) / "imports" / str(run.uuid)
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(uploaded.name).suffix.lower()[:10] or ".csv"
+    target = folder / f"upload{suffix}"
+    with target.open("wb") as handle:
+        for chunk in uploaded.chunks():
+            handle.write(chunk)
+    run.file_path = str(target)
+    run.file_size = target.stat().st_size
+    run.save(update_fields=["file_path", "file_size"])
+    audit_record(actor=actor, action="create", target=run, changes={"file": run.file_name})
+    return run
+
+
+@transaction.atomic
+def import_start(*, actor: User, run, mapping: dict, save_for_source: bool):
+    """Fix the column mapping of a waiting run and queue it for the workers."""
+    from huifang.patients.importing.mapping import FIELDS
+    from huifang.patients.models import ImportRun, ImportSource
+    from huifang.patients.tasks import import_run_task
+
+    _require_import(actor)
+    if run.status != ImportRun.Status.PENDING:
+        raise ApplicationError("该导入已开始或已结束", code="import_not_pending", status=409)
+    used = [field for field in mapping.values() if field]
+    unknown = sorted({field for field in used if field not in FIELDS})
+    if unknown:
+        raise ApplicationError(f"未知的字段：{', '.join(unknown)}", code="unknown_field")
+    doubled = sorted({field for field in used if used.count(field) > 1})
+    if doubled:
+        labels = "、".join(FIELDS[f][0] for f in doubled)
+        raise ApplicationError(f"同一字段被指定给了多列：{labels}", code="duplicate_mapping")
+    if "name" not in used or "encounter_number" not in used:
+        raise ApplicationError("必须指定“姓名”和“住院号/门诊号”两列", code="mapping_incomplete")
+    run.mapping = mapping
+    run.save(update_fields=["mapping"])
+    if save_for_source:
+        ImportSource.objects.update_or_create(
+            name=run.source, defaults={"mapping": mapping, "default_kind": run.kind}
+        )
+    transaction.on_commit(lambda: import_run_task(run.pk))
+    return run
+
+
+def import_run_execute(*, run_id: int) -> None:
+    """Run a queued import (in a worker). A failure is kept on the run with its reason."""
+    from pathlib import Path
+
+    from huifang.patients.importing.pipeline import ImportOptions, import_encounters
+    from huifang.patients.models import ImportRun
+
+    run = ImportRun.objects.select_related("created_by").get(pk=run_id)
+    if run.status not in (ImportRun.Status.PENDING, ImportRun.Status.RUNNING):
+        return
+    options = ImportOptions(
+        source=run.source,
+        kind=run.kind,
+        encoding=run.encoding,
+        sheet=run.sheet,
+        mapping=run.mapping,
+        dry_run=run.dry_run,
+        actor=run.created_by,
+        output_dir=Path(run.file_path).parent,
+    )
+    try:
+        import_encounters(Path(run.file_path), options, run=run)
+    except ApplicationError as exc:
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportRun.Status.FAILED, error=str(exc.message)
+        )
+
+
+def import_file_for_download(*, actor: User, run, which: str):
+    """The path of a run's rejects or warnings file; each download is audited."""
+    from pathlib import Path
+
+    _require_import(actor)
+    path = run.rejects_path if which == "rejects" else run.warnings_path
+    if not path or not Path(path).is_file():
+        raise ApplicationError("该文件不存在", code="not_found", status=404)
+    audit_record(actor=actor, action="export", target=run, field=which)
+    return Path(path)

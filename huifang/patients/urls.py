@@ -13,4 +13,8 @@ urlpatterns = [
         name="phone_reveal",
     ),
     path("<uuid:patient_uuid>/id-number/reveal/", views.id_number_reveal, name="id_reveal"),
+    path("imports/", views.import_list, name="imports"),
+    path("imports/<uuid:run_uuid>/preview/", views.import_preview, name="import_preview"),
+    path("imports/<uuid:run_uuid>/", views.import_detail, name="import_detail"),
+    path("imports/<uuid:run_uuid>/<slug:which>/", views.import_download, name="import_download"),
 ]

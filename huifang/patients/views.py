@@ -1,5 +1,5 @@
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -87,3 +87,101 @@ def id_number_reveal(request, patient_uuid):
     patient = selectors.patient_get(user=request.user, patient_uuid=patient_uuid)
     value = services.id_number_reveal(actor=request.user, patient=patient)
     return render(request, "patients/_id_revealed.html", {"value": value})
+
+
+# --- Imports ---
+
+
+def import_list(request):
+    from huifang.patients.forms import ImportUploadForm
+
+    runs = selectors.import_run_list(user=request.user)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        run = services.import_upload(
+            actor=request.user,
+            uploaded=form.cleaned_data["file"],
+            source=form.cleaned_data["source"],
+            kind=form.cleaned_data["kind"],
+            encoding=form.cleaned_data["encoding"],
+            sheet=form.cleaned_data["sheet"],
+        )
+        return redirect("patients:import_preview", run_uuid=run.uuid)
+    return render(
+        request,
+        "patients/import_list.html",
+        {"runs": runs, "form": form, "nav_active": "imports"},
+    )
+
+
+def import_preview(request, run_uuid):
+    from pathlib import Path
+
+    from huifang.patients.importing.mapping import FIELDS, map_headers
+    from huifang.patients.importing.reader import preview
+    from huifang.patients.models import ImportSource
+
+    run = selectors.import_run_get(user=request.user, run_uuid=run_uuid)
+    if run.status != run.Status.PENDING:
+        return redirect("patients:import_detail", run_uuid=run.uuid)
+    saved = ImportSource.objects.filter(name=run.source).first()
+    overrides = dict(saved.mapping) if saved else {}
+    fmt, header, rows = preview(
+        Path(run.file_path), encoding=run.encoding, sheet=run.sheet, extra_headers=overrides
+    )
+    mapping = map_headers(header, overrides)
+    if request.method == "POST":
+        chosen = {
+            column: (request.POST.get(f"col-{index}") or None)
+            for index, column in enumerate(mapping.headers)
+        }
+        services.import_start(
+            actor=request.user,
+            run=run,
+            mapping=chosen,
+            save_for_source=bool(request.POST.get("save_mapping")),
+        )
+        return redirect("patients:import_detail", run_uuid=run.uuid)
+    columns = [
+        {"index": index, "header": column, "field": mapping.fields[index]}
+        for index, column in enumerate(mapping.headers)
+    ]
+    return render(
+        request,
+        "patients/import_preview.html",
+        {
+            "run": run,
+            "format": fmt,
+            "columns": columns,
+            "rows": rows,
+            "fields": [(key, label) for key, (label, _aliases) in FIELDS.items()],
+            "saved": saved,
+            "nav_active": "imports",
+        },
+    )
+
+
+def import_detail(request, run_uuid):
+    run = selectors.import_run_get(user=request.user, run_uuid=run_uuid)
+    percent = 0
+    if run.rows_expected:
+        percent = min(100, round(100 * run.rows / run.rows_expected))
+    if run.status == run.Status.SUCCEEDED:
+        percent = 100
+    context = {"run": run, "percent": percent, "nav_active": "imports"}
+    if request.htmx:
+        return render(request, "patients/import_detail.html#progress", context)
+    return render(request, "patients/import_detail.html", context)
+
+
+def import_download(request, run_uuid, which: str):
+    from django.http import FileResponse, Http404
+
+    if which not in ("rejects", "warnings"):
+        raise Http404
+    run = selectors.import_run_get(user=request.user, run_uuid=run_uuid)
+    path = services.import_file_for_download(actor=request.user, run=run, which=which)
+    stem = run.file_name.rsplit(".", 1)[0]
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=f"{stem}-{which}{path.suffix}"
+    )

@@ -2,7 +2,7 @@ from datetime import date
 
 from django import template
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from huifang.core import masking
 
@@ -28,12 +28,12 @@ def age_text(birth: date | None, on: date | None = None) -> str:
     if days < 0:
         return ""
     if days < 31:
-        return _("%(n)d days") % {"n": days}
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
     years = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
     if years < 1:
         months = (on.year - birth.year) * 12 + on.month - birth.month - (on.day < birth.day)
-        return _("%(n)d months") % {"n": months}
-    return _("%(n)d years") % {"n": years}
+        return ngettext("%(n)d month", "%(n)d months", months) % {"n": months}
+    return ngettext("%(n)d year", "%(n)d years", years) % {"n": years}
 
 
 @register.filter

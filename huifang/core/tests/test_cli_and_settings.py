@@ -41,7 +41,7 @@ def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def run(args, env, timeout=120):
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [*HUIFANG, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
 
@@ -145,7 +145,7 @@ def test_it_runs_queued_jobs_in_a_separate_worker_process(tmp_path, backend):
         extra["HUEY_NAME"] = f"huifang-test-{os.getpid()}-{time.monotonic_ns()}"
     env = _env(tmp_path, **extra)
     assert run(["migrate", "--verbosity", "0"], env).returncode == 0
-    worker = subprocess.Popen(  # noqa: S603
+    worker = subprocess.Popen(
         [*HUIFANG, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:

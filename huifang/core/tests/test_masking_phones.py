@@ -55,3 +55,24 @@ def test_it_rejects_numbers_that_cannot_be_dialled(raw):
 def test_it_dials_domestic_numbers_without_country_code():
     assert dial_string("+8613812345678") == "13812345678"
     assert dial_string("+861062345678") == "01062345678"
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_it_agrees_with_the_full_parser_on_every_mobile(mobile):
+    """The fast path for plain mobiles answers exactly as libphonenumber does."""
+    import phonenumbers
+
+    parsed = phonenumbers.parse(mobile, "CN")
+    full_valid = phonenumbers.is_valid_number(parsed)
+    try:
+        fast = normalize_phone(mobile)
+    except InvalidPhoneNumber:
+        fast = None
+    if fast is not None and fast[1] == "mobile":
+        assert full_valid
+        assert phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
+        assert fast[0] == "+86" + mobile
+    else:
+        assert not (
+            full_valid and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
+        )

@@ -1,0 +1,60 @@
+"""``huifang calendar DATE``: is that day a working day, and why."""
+
+import json
+import re
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from huifang.core import calendar
+
+REASONS = {
+    calendar.WEEKDAY: "ordinary weekday",
+    calendar.WEEKEND: "weekend",
+    calendar.PUBLIC_HOLIDAY: "public holiday",
+    calendar.MAKEUP_WORKDAY: "make-up working day",
+    calendar.TABLE_HOLIDAY: "day off in the holiday table",
+    calendar.TABLE_WORKDAY: "working day in the holiday table",
+    calendar.WEEKEND_UNANNOUNCED_YEAR: "weekend; holidays of this year not announced yet",
+    calendar.WEEKDAY_UNANNOUNCED_YEAR: "weekday; holidays of this year not announced yet",
+}
+
+
+def parse_date(value: str) -> date:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise CommandError(f"not a date: {value}; use YYYY-MM-DD")
+
+
+class Command(BaseCommand):
+    help = "Say whether DATE is a working day, and why (public holidays, 调休, holiday table)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("date", help="YYYY-MM-DD")
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def handle(self, *args, **options):
+        day = parse_date(options["date"])
+        info = calendar.day_info(day)
+        explanation = calendar.explain(day)
+        if options["json"]:
+            payload = {
+                "date": info.day.isoformat(),
+                "working": info.working,
+                "reason": info.reason,
+                "name": info.name,
+                "announced": info.announced,
+                "explanation": explanation,
+            }
+            self.stdout.write(json.dumps(payload, ensure_ascii=False))
+            return
+        name = info.name
+        if name and info.reason == calendar.MAKEUP_WORKDAY:
+            name += "调休"
+        detail = f" ({name})" if name else ""
+        kind = "working day" if info.working else "day off"
+        self.stdout.write(f"{info.day.isoformat()} {kind}: {REASONS[info.reason]}{detail}")
+        self.stdout.write(explanation)

@@ -1,0 +1,360 @@
+"""Importing HIS exports as a clerk meets them: dirty files, counts that add up."""
+
+import csv
+import datetime
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from huifang.core.models import AuditEntry
+from huifang.patients.importing.pipeline import ImportOptions, import_encounters
+from huifang.patients.models import Encounter, ImportRun, Patient, PhoneNumber
+
+TODAY = datetime.date(2026, 11, 24)
+HEADER = [
+    "病案号",
+    "患者姓名",
+    "性别",
+    "年龄",
+    "民族",
+    "联系电话",
+    "联系人及电话",
+    "身份证号",
+    "住院号",
+    "出院科室",
+    "主治医师",
+    "责任护士",
+    "入院日期",
+    "出院日期",
+    "出院诊断",
+    "手术名称",
+    "出院带药",
+    "医保类型",
+]
+
+
+def row(**overrides):
+    base = {
+        "病案号": "A0001",
+        "患者姓名": "张三丰",
+        "性别": "男",
+        "年龄": "67岁",
+        "民族": "汉族",
+        "联系电话": "13812345678",
+        "联系人及电话": "李秀英(配偶) 13987654321",
+        "身份证号": "11010519491231002X",
+        "住院号": "ZY0001",
+        "出院科室": "内科",
+        "主治医师": "王医生",
+        "责任护士": "刘护士",
+        "入院日期": "2026-11-01",
+        "出院日期": "2026/11/10",
+        "出院诊断": "I10 原发性高血压；E11.9 2型糖尿病",
+        "手术名称": "",
+        "出院带药": "氨氯地平片 5mg 每日一次",
+        "医保类型": "职工医保",
+    }
+    base.update(overrides)
+    return [base[h] for h in HEADER]
+
+
+def write_csv(path: Path, rows, *, encoding="gb18030", delimiter=",", header=HEADER) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def run_import(path, **options):
+    options.setdefault("today", TODAY)
+    options.setdefault("output_dir", Path(path).parent / "out")
+    return import_encounters(Path(path), ImportOptions(**options))
+
+
+@pytest.fixture
+def medicine(departments):
+    return departments["medicine"]
+
+
+DIRTY_ROWS = [
+    row(),
+    # full-width digits, Chinese date, two numbers in one cell, the second a son's
+    row(
+        **{
+            "病案号": "Ａ0002",
+            "患者姓名": "李 四",
+            "性别": "女",
+            "住院号": "ZY0002",
+            "联系电话": "１３９１２３４５６７８/儿子:13712345678",
+            "出院日期": "2026年11月12日",
+            "入院日期": "20261105",
+            "身份证号": "",
+            "联系人及电话": "",
+        }
+    ),
+    # no name: rejected
+    row(**{"病案号": "A0003", "患者姓名": "", "住院号": "ZY0003"}),
+    # discharge before admission: rejected
+    row(
+        **{
+            "病案号": "A0004",
+            "患者姓名": "王五",
+            "住院号": "ZY0004",
+            "入院日期": "2026-11-10",
+            "出院日期": "2026-11-01",
+        }
+    ),
+    # impossible date: rejected
+    row(**{"病案号": "A0005", "患者姓名": "赵六", "住院号": "ZY0005", "出院日期": "2026-02-30"}),
+    # future date: rejected
+    row(**{"病案号": "A0006", "患者姓名": "钱七", "住院号": "ZY0006", "出院日期": "2026-12-30"}),
+    # invalid phone (kept, marked), bad ID checksum (not stored), unknown department
+    row(
+        **{
+            "病案号": "A0007",
+            "患者姓名": "孙八",
+            "住院号": "ZY0007",
+            "联系电话": "12345",
+            "身份证号": "110105194912310021",
+            "出院科室": "神经内科二病区",
+            "联系人及电话": "",
+        }
+    ),
+    # malignant tumour: sensitive; a second stay of the first patient
+    row(
+        **{
+            "住院号": "ZY0008",
+            "出院诊断": "C34.9 肺恶性肿瘤",
+            "出院日期": "2026-11-20",
+            "入院日期": "2026-11-15",
+        }
+    ),
+    # no encounter number: rejected
+    row(**{"病案号": "A0009", "患者姓名": "周九", "住院号": ""}),
+]
+
+
+def test_it_imports_a_dirty_gb18030_file_and_accounts_for_every_row(tmp_path, medicine):
+    path = write_csv(tmp_path / "出院登记.csv", DIRTY_ROWS)
+    result = run_import(path)
+    c = result.counts
+    assert (c.rows, c.created, c.updated, c.unchanged, c.rejected) == (9, 4, 0, 0, 5)
+    assert c.rows == c.created + c.updated + c.unchanged + c.rejected
+    assert c.patients_created == 3
+
+    zhang = Patient.objects.get(record_number="A0001")
+    assert zhang.encounters.count() == 2
+    assert zhang.id_number == "11010519491231002X"
+    assert zhang.name_initials == "zsf"
+    phones = {p.number: p for p in zhang.phones.all()}
+    assert phones["+8613812345678"].owner == "self" and phones["+8613812345678"].is_primary
+    assert phones["+8613987654321"].owner == "family"
+    assert phones["+8613987654321"].relation == "配偶"
+    first = Encounter.objects.get(number="ZY0001")
+    assert first.discharged_on == datetime.date(2026, 11, 10)
+    assert [(d.code, d.is_sensitive) for d in first.diagnoses.all()] == [
+        ("I10", False),
+        ("E11.9", False),
+    ]
+    assert first.source_record["row"]["医保类型"] == "职工医保"  # unknown column kept
+    assert Encounter.objects.get(number="ZY0008").diagnoses.get().is_sensitive
+
+    li = Patient.objects.get(record_number="A0002")
+    assert li.name == "李 四" or li.name == "李四"
+    assert li.sex == "F"
+    assert {p.number: p.owner for p in li.phones.all()} == {
+        "+8613912345678": "self",
+        "+8613712345678": "family",
+    }
+    assert Encounter.objects.get(number="ZY0002").admitted_on == datetime.date(2026, 11, 5)
+
+    sun = Patient.objects.get(record_number="A0007")
+    assert sun.id_number == ""
+    assert [(p.number, p.status) for p in sun.phones.all()] == [("12345", "invalid")]
+    unmapped = Encounter.objects.get(number="ZY0007").department
+    assert unmapped.name == "神经内科二病区"
+    assert unmapped.parent.code == "UNMAPPED"
+
+
+def test_it_writes_rejected_rows_verbatim_with_a_reason(tmp_path, medicine):
+    path = write_csv(tmp_path / "in.csv", DIRTY_ROWS)
+    result = run_import(path)
+    data = Path(result.rejects_file).read_bytes().decode("gb18030")
+    rejected = list(csv.reader(io.StringIO(data)))
+    assert rejected[0] == [*HEADER, "拒绝原因"]
+    by_number = {r[HEADER.index("住院号")]: r for r in rejected[1:]}
+    assert set(by_number) == {"ZY0003", "ZY0004", "ZY0005", "ZY0006", ""}
+    assert by_number["ZY0003"][-1] == "姓名为空"
+    assert "早于入院日期" in by_number["ZY0004"][-1]
+    assert "2026-02-30" in by_number["ZY0005"][-1]
+    assert "未来" in by_number["ZY0006"][-1]
+    assert by_number["ZY0005"][:-1] == DIRTY_ROWS[4]  # exactly as read
+    warnings = Path(result.warnings_file).read_text(encoding="utf-8-sig")
+    assert "身份证号校验不通过" in warnings
+    assert "电话号码无效" in warnings
+    assert "神经内科二病区" in warnings
+    assert "12345" not in warnings.replace("ZY0007", "")  # masked in the warning
+
+
+def test_it_changes_nothing_when_the_same_file_comes_again(tmp_path, medicine):
+    path = write_csv(tmp_path / "in.csv", DIRTY_ROWS)
+    run_import(path)
+    before = (Patient.objects.count(), Encounter.objects.count(), PhoneNumber.objects.count())
+    audit_before = AuditEntry.objects.filter(action="update").count()
+    again = run_import(path)
+    assert (again.counts.unchanged, again.counts.created, again.counts.updated) == (4, 0, 0)
+    assert again.counts.rejected == 5
+    assert (
+        Patient.objects.count(),
+        Encounter.objects.count(),
+        PhoneNumber.objects.count(),
+    ) == before
+    assert AuditEntry.objects.filter(action="update").count() == audit_before
+
+
+def test_it_updates_a_corrected_row_and_audits_what_changed(tmp_path, medicine):
+    run_import(write_csv(tmp_path / "a.csv", [row()]))
+    corrected = write_csv(tmp_path / "b.csv", [row(**{"主治医师": "陈医生", "民族": "回族"})])
+    result = run_import(corrected)
+    assert (result.counts.updated, result.counts.unchanged) == (1, 0)
+    encounter = Encounter.objects.get(number="ZY0001")
+    assert encounter.attending_doctor == "陈医生"
+    entry = AuditEntry.objects.get(action="update", target_type="patients.encounter")
+    assert entry.changes["attending_doctor"] == ["王医生", "陈医生"]
+    patient_entry = AuditEntry.objects.get(action="update", target_type="patients.patient")
+    assert patient_entry.changes["ethnicity"] == ["汉族", "回族"]
+    assert encounter.diagnoses.count() == 2  # children replaced, not doubled
+
+
+def test_it_reads_utf8_tsv_with_bom_and_quoted_newlines(tmp_path, medicine):
+    rows = [row(**{"出院带药": "阿司匹林\n每日一次"})]
+    path = write_csv(tmp_path / "in.tsv", rows, encoding="utf-8-sig", delimiter="\t")
+    result = run_import(path)
+    assert result.counts.created == 1
+    assert Encounter.objects.get().discharge_medication.startswith("阿司匹林")
+
+
+def test_it_reads_xlsx_with_excel_dates_from_a_named_sheet(tmp_path, medicine):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "说明"
+    workbook.active.append(["本表由HIS导出"])
+    sheet = workbook.create_sheet("出院患者")
+    sheet.append(["导出时间：2026-11-23"])  # a title row above the header
+    sheet.append(HEADER)
+    values = row(**{"出院日期": None, "入院日期": None})
+    values[HEADER.index("出院日期")] = datetime.datetime(2026, 11, 10, 9, 30)
+    values[HEADER.index("入院日期")] = datetime.date(2026, 11, 1)
+    sheet.append(values)
+    bad = row(**{"住院号": "ZY0002", "患者姓名": ""})
+    sheet.append(bad)
+    path = tmp_path / "in.xlsx"
+    workbook.save(path)
+
+    result = run_import(path, sheet="出院患者")
+    assert (result.counts.created, result.counts.rejected) == (1, 1)
+    assert Encounter.objects.get().discharged_on == datetime.date(2026, 11, 10)
+    assert result.rejects_file.endswith(".xlsx")
+    from openpyxl import load_workbook
+
+    rejects = list(load_workbook(result.rejects_file).active.iter_rows(values_only=True))
+    assert rejects[0][-1] == "拒绝原因"
+    assert rejects[1][-1] == "姓名为空"
+
+
+def test_it_matches_patients_without_record_numbers(tmp_path, medicine):
+    rows = [
+        row(**{"病案号": "", "住院号": "MZ1", "出院日期": "2026-11-02", "入院日期": ""}),
+        # same ID number: the same person
+        row(**{"病案号": "", "住院号": "MZ2", "出院日期": "2026-11-03", "入院日期": ""}),
+        # no ID: name + birth + phone
+        row(
+            **{
+                "病案号": "",
+                "身份证号": "",
+                "患者姓名": "吴十",
+                "年龄": "",
+                "住院号": "MZ3",
+                "联系电话": "13600001111",
+                "联系人及电话": "",
+            }
+        ),
+        row(
+            **{
+                "病案号": "",
+                "身份证号": "",
+                "患者姓名": "吴十",
+                "年龄": "",
+                "住院号": "MZ4",
+                "联系电话": "13600001111",
+                "联系人及电话": "",
+            }
+        ),
+    ]
+    result = run_import(write_csv(tmp_path / "in.csv", rows))
+    assert result.counts.created == 4
+    assert result.counts.patients_created == 2
+    assert Patient.objects.get(name="吴十").encounters.count() == 2
+
+
+def test_it_dry_runs_without_writing(tmp_path, medicine):
+    result = run_import(write_csv(tmp_path / "in.csv", DIRTY_ROWS), dry_run=True)
+    assert result.counts.created == 4
+    assert not Encounter.objects.exists()
+    assert not Patient.objects.exists()
+
+
+def test_it_prints_one_json_object(tmp_path, medicine, capsys):
+    path = write_csv(tmp_path / "in.csv", DIRTY_ROWS)
+    call_command("import-encounters", str(path), "--json")
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {
+        "file",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "rejected",
+        "warnings",
+        "patients_created",
+        "rejects_file",
+        "seconds",
+    }
+    assert out["rows"] == out["created"] + out["updated"] + out["unchanged"] + out["rejected"]
+    assert ImportRun.objects.get().status == "succeeded"
+
+
+def test_it_refuses_a_file_without_a_recognisable_header(tmp_path, medicine):
+    path = tmp_path / "junk.csv"
+    path.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+    with pytest.raises(CommandError) as info:
+        call_command("import-encounters", str(path), "--json")
+    assert "表头" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_it_accepts_a_mapping_for_headers_it_does_not_know(tmp_path, medicine):
+    header = ["病人", "单号", "离院", "科"]
+    path = tmp_path / "odd.csv"
+    write_csv(path, [["张三", "X1", "2026-11-11", "内科"]], header=header, encoding="utf-8")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(
+        json.dumps(
+            {
+                "病人": "name",
+                "单号": "encounter_number",
+                "离院": "discharged_on",
+                "科": "department",
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    call_command("import-encounters", str(path), "--mapping", str(mapping), "--kind", "inpatient")
+    assert Encounter.objects.get(number="X1").department == medicine

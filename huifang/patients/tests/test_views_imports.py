@@ -1,0 +1,88 @@
+"""The import pages: upload, check the columns, watch it run, download the rejects."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from huifang.core.models import AuditEntry
+from huifang.patients.models import Encounter, ImportRun, ImportSource
+from huifang.patients.tests.test_import_pipeline import DIRTY_ROWS, write_csv
+
+
+@pytest.fixture
+def upload(tmp_path, departments):
+    path = write_csv(tmp_path / "出院登记.csv", DIRTY_ROWS)
+    return SimpleUploadedFile("出院登记.csv", path.read_bytes(), content_type="text/csv")
+
+
+@pytest.mark.parametrize("persona", ["agent", "doctor", "head_medicine", "quality", "nobody"])
+def test_it_refuses_roles_that_do_not_import(client, login, persona):
+    login(persona)
+    assert client.get("/patients/imports/").status_code == 403
+
+
+def test_it_runs_an_upload_from_preview_to_result(
+    client, login, upload, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    login("manager")
+    response = client.post(
+        "/patients/imports/", {"file": upload, "source": "his", "encoding": "auto"}
+    )
+    run = ImportRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/patients/imports/{run.uuid}/preview/"
+
+    preview = client.get(response["Location"]).content.decode()
+    assert "出院诊断" in preview and "张三丰" in preview
+    # the detected mapping is pre-selected: 患者姓名 → name
+    assert '<option value="name" selected>' in preview
+    assert not Encounter.objects.exists()  # nothing written before the check
+
+    form = {f"col-{i}": field for i, field in enumerate(run_fields(preview))}
+    form["save_mapping"] = "1"
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(f"/patients/imports/{run.uuid}/preview/", form)
+    assert started.status_code == 302
+    run.refresh_from_db()
+    assert run.status == "succeeded"  # the worker ran it (immediate in tests)
+    assert (run.rows, run.created, run.rejected) == (9, 4, 5)
+    assert ImportSource.objects.get(name="his").mapping["患者姓名"] == "name"
+
+    detail = client.get(f"/patients/imports/{run.uuid}/").content.decode()
+    assert 'data-count="rejected">5<' in detail
+    progress = client.get(f"/patients/imports/{run.uuid}/", HTTP_HX_REQUEST="true")
+    assert "<html" not in progress.content.decode()
+    assert 'data-status="succeeded"' in progress.content.decode()
+
+    download = client.get(f"/patients/imports/{run.uuid}/rejects/")
+    assert download.status_code == 200
+    body = b"".join(download.streaming_content).decode("gb18030")
+    assert "拒绝原因" in body and "姓名为空" in body
+    assert AuditEntry.objects.filter(action="export", field="rejects").count() == 1
+
+
+def test_it_refuses_a_mapping_without_name_or_number(client, login, upload, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    login("admin")
+    client.post("/patients/imports/", {"file": upload, "source": "his", "encoding": "auto"})
+    run = ImportRun.objects.get()
+    response = client.post(f"/patients/imports/{run.uuid}/preview/", {"col-0": "record_number"})
+    assert response.status_code == 400
+    assert "必须指定" in response.content.decode()
+    run.refresh_from_db()
+    assert run.status == "pending"
+
+
+def run_fields(preview_html: str) -> list[str]:
+    """The field pre-selected in each column's select, in column order."""
+    import re
+
+    fields = []
+    for select in re.findall(
+        r'<select class="form-select form-select-sm" name="col-\d+".*?</select>',
+        preview_html,
+        flags=re.S,
+    ):
+        chosen = re.search(r'<option value="([a-z_]*)" selected>', select)
+        fields.append(chosen.group(1) if chosen else "")
+    return fields
