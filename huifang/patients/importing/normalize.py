@@ -180,6 +180,11 @@ def parse_date(value) -> date | None:
         raise _invalid_date(str(value))
     if isinstance(value, int | float | Decimal):
         return _from_serial(value, str(value))
+    if type(value) is str and len(value) == 10 and value[4] == "-" == value[7] and value.isascii():
+        try:
+            return date.fromisoformat(value)  # the usual case, in C
+        except ValueError:
+            pass  # the slow path says why
     text = clean_text(value)
     if not text or text in _PLACEHOLDERS:
         return None
@@ -301,6 +306,7 @@ _RELATIONS = {word: word for word in _RELATION_WORDS.split()} | {
     "老公": "丈夫",
     "老婆": "妻子",
     "爱人": "配偶",
+    "老伴": "配偶",
     "儿女": "子女",
     "爸爸": "父亲",
     "妈妈": "母亲",
@@ -413,6 +419,9 @@ def _candidates(value, *, family: bool, names: bool) -> list[PhoneCandidate]:
     text = clean_text(value)
     if not text:
         return []
+    if 7 <= len(text) <= 21 and text.isascii() and text.isdigit():
+        # Most cells: one number, nothing else.
+        return [PhoneCandidate(raw=text, owner=OWNER_FAMILY if family else OWNER_SELF)]
     candidates: list[PhoneCandidate] = []
     seen: set[str] = set()
     for raw, label in _labelled_numbers(text):
