@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "huifang.core",
     "huifang.accounts",
     "huifang.patients",
+    "huifang.followups",
     "huifang.demo",
 ]
 
@@ -347,3 +348,11 @@ HUIFANG_TRUST_X_FORWARDED_FOR = envbool("HUIFANG_TRUST_X_FORWARDED_FOR", False)
 HUIFANG_TRUSTED_PROXY_COUNT = envint("HUIFANG_TRUSTED_PROXY_COUNT", 1)
 # Sign-in records (django-axes logs) older than this are removed nightly.
 HUIFANG_ACCESS_LOG_DAYS = envint("HUIFANG_ACCESS_LOG_DAYS", 180)
+
+# Follow-up scheduling.
+# A readmission cancels the pending discharge follow-up of the previous stay.
+HUIFANG_CANCEL_ON_READMISSION = envbool("HUIFANG_CANCEL_ON_READMISSION", True)
+# Due phone tasks of one patient within this many days merge into one call.
+HUIFANG_MERGE_DAYS = envint("HUIFANG_MERGE_DAYS", 3)
+# At most this many contacts per patient in any 7 days.
+HUIFANG_WEEKLY_CONTACT_CAP = envint("HUIFANG_WEEKLY_CONTACT_CAP", 2)

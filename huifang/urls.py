@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("huifang.core.urls")),
     path("accounts/", include("huifang.accounts.urls")),
     path("patients/", include("huifang.patients.urls")),
+    path("followups/", include("huifang.followups.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -25,12 +25,35 @@ class Role:
 
 
 _PATIENT_READ = ("patients.view_patient", "patients.view_encounter")
+_PLAN_MANAGE = (
+    "followups.view_plan",
+    "followups.add_plan",
+    "followups.change_plan",
+    "followups.add_touchpoint",
+    "followups.change_touchpoint",
+    "followups.delete_touchpoint",
+    "followups.view_outcome",
+    "followups.change_outcome",
+    "followups.view_followuptask",
+)
 ROLES: dict[str, Role] = {
     role.name: role
     for role in [
-        Role(AGENT, _("Follow-up agent"), (*_PATIENT_READ, "patients.reveal_phone")),
-        Role(CLINICIAN, _("Clinician"), (*_PATIENT_READ, "patients.reveal_phone")),
-        Role(DEPARTMENT_HEAD, _("Department head"), (*_PATIENT_READ, "patients.reveal_phone")),
+        Role(
+            AGENT,
+            _("Follow-up agent"),
+            (*_PATIENT_READ, "patients.reveal_phone", "followups.view_followuptask"),
+        ),
+        Role(
+            CLINICIAN,
+            _("Clinician"),
+            (*_PATIENT_READ, "patients.reveal_phone", "followups.view_followuptask"),
+        ),
+        Role(
+            DEPARTMENT_HEAD,
+            _("Department head"),
+            (*_PATIENT_READ, "patients.reveal_phone", "followups.view_followuptask"),
+        ),
         Role(
             SERVICE_MANAGER,
             _("Service manager"),
@@ -43,12 +66,19 @@ ROLES: dict[str, Role] = {
                 "accounts.view_all_departments",
                 "core.view_auditentry",
                 "core.view_calendarday",
+                *_PLAN_MANAGE,
             ),
         ),
         Role(
             QUALITY_OFFICE,
             _("Quality office"),
-            (*_PATIENT_READ, "accounts.view_all_departments", "core.view_auditentry"),
+            (
+                *_PATIENT_READ,
+                "accounts.view_all_departments",
+                "core.view_auditentry",
+                "followups.view_plan",
+                "followups.view_followuptask",
+            ),
         ),
         Role(
             ADMINISTRATOR,
@@ -81,6 +111,7 @@ ROLES: dict[str, Role] = {
                 "core.change_calendarday",
                 "core.delete_calendarday",
                 "core.view_calendarday",
+                *_PLAN_MANAGE,
             ),
             staff=True,
         ),

@@ -7,7 +7,7 @@ _NAV = [
     ("home", _("Workbench"), "home", None),
     ("patients", _("Patients"), "patients:list", "patients.view_patient"),
     ("imports", _("Imports"), "patients:imports", "patients.import_encounters"),
-    ("plans", _("Follow-up plans"), "core:coming", "accounts.view_all_departments"),
+    ("plans", _("Follow-up plans"), "followups:plan_list", "followups.view_plan"),
     ("surveys", _("Satisfaction"), "core:coming", "patients.view_patient"),
     ("feedback", _("Complaints & suggestions"), "core:coming", "patients.view_patient"),
     ("reports", _("Reports"), "core:coming", "patients.view_patient"),

@@ -23,6 +23,7 @@ from huifang.patients.models import (
     Procedure,
 )
 from huifang.patients.names import name_initials, name_pinyin
+from huifang.patients.signals import encounters_written
 
 AUDITED_PATIENT_FIELDS = [
     "record_number",
@@ -276,6 +277,10 @@ def encounter_create(*, actor: User | None, patient: Patient, data: EncounterDat
         patient_id=patient.pk,
         changes={"kind": data.kind, "number": data.number, "department": data.department.code},
     )
+    encounter_id = encounter.pk
+    transaction.on_commit(
+        lambda: encounters_written.send(sender=Encounter, encounter_ids=[encounter_id])
+    )
     return encounter
 
 
@@ -395,3 +400,62 @@ def import_file_for_download(*, actor: User, run, which: str):
         raise ApplicationError("该文件不存在", code="not_found", status=404)
     audit_record(actor=actor, action="export", target=run, field=which)
     return Path(path)
+
+
+# --- Stop conditions found on a call (numbers that no longer work, opt-outs) ---
+
+
+@transaction.atomic
+def phone_set_status(
+    *, actor: User | None, phone: PhoneNumber, status: str, reason: str = ""
+) -> PhoneNumber:
+    """Mark a phone number valid, invalid (空号/错号), suspended (停机) or unchecked.
+
+    An invalid or suspended number is no longer dialled (``is_usable``).
+    Audited with the old and new status and the reason (e.g. the outcome of
+    the call that found it); the number itself never goes into the log.
+    An unchanged status is neither saved nor audited.
+    """
+    if status not in PhoneNumber.Status.values:
+        raise ApplicationError(
+            f"未知的号码状态：{status}", code="unknown_phone_status", details={"status": status}
+        )
+    before = phone.status
+    if before == status:
+        return phone
+    phone.status = status
+    phone.full_clean()
+    phone.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="update",
+        target=phone,
+        patient_id=phone.patient_id,
+        field="status",
+        changes={"status": [before, status], "reason": reason},
+    )
+    return phone
+
+
+@transaction.atomic
+def patient_opt_out(*, actor: User | None, patient: Patient, channels: list[str]) -> Patient:
+    """Add ``channels`` to the ways this patient must not be contacted (退订).
+
+    Channels already listed stay; the change is audited through
+    ``patient_update``. Pending work on those channels is cancelled by the
+    caller (follow-ups own their tasks).
+    """
+    from huifang.patients.models import Channel
+
+    unknown = sorted(set(channels) - set(Channel.values))
+    if unknown:
+        raise ApplicationError(
+            f"未知的联系渠道：{', '.join(unknown)}",
+            code="unknown_channel",
+            details={"channels": unknown},
+        )
+    current = list(patient.do_not_contact or [])
+    added = [channel for channel in dict.fromkeys(channels) if channel not in current]
+    if not added:
+        return patient
+    return patient_update(actor=actor, patient=patient, do_not_contact=current + added)

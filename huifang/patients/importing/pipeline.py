@@ -40,6 +40,7 @@ from huifang.patients.models import (
 )
 from huifang.patients.names import name_initials, name_pinyin
 from huifang.patients.services import diagnosis_is_sensitive
+from huifang.patients.signals import encounters_written
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +239,7 @@ class BatchWriter:
                 self.counts.unchanged += 1
             else:
                 todo.append(p)
+        self.written: list[int] = []
         if not todo:
             return []
         extra_warnings: list[tuple[Prepared, str]] = []
@@ -327,6 +329,7 @@ class BatchWriter:
             self.counts.updated += len(changed)
         self._children(new_encounters + changed)
         self._phones(todo, patients)
+        self.written = [e.pk for _, e in new_encounters + changed]
         return extra_warnings
 
     def _patients(self, todo: list[Prepared], existing) -> dict[int, Patient]:
@@ -669,6 +672,11 @@ def import_encounters(
                     )
                     if options.dry_run:
                         transaction.set_rollback(True)
+                    elif writer.written:
+                        written = list(writer.written)
+                        transaction.on_commit(
+                            lambda: encounters_written.send(sender=Encounter, encounter_ids=written)
+                        )
                 for p in batch:
                     for w in p.warnings:
                         _write_warning(warning_writer, p, w.field, w.message)

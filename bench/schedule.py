@@ -1,0 +1,107 @@
+"""Scheduling benchmark: plan follow-up tasks for imported encounters.
+
+Generates the import benchmark's GB18030 file, imports it with
+`huifang import-encounters` (timed: the reference), then plans the tasks of
+every imported encounter with the scheduling engine in a separate process
+(timed), and prints encounters/s, that process's peak memory, and the ratio
+scheduling / import for the same rows (target: at most 0.25).
+
+    python bench/schedule.py [--rows 1000000] [--database sqlite|postgres]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from import_encounters import generate
+
+SCHEDULE = r"""
+import json, resource, time
+from huifang.patients.models import Encounter
+from huifang.followups.services.generation import tasks_generate_for_encounters
+from huifang.followups.models import FollowUpTask
+ids = list(Encounter.objects.order_by("id").values_list("id", flat=True))
+started = time.monotonic()
+totals = {}
+for i in range(0, len(ids), 5000):
+    result = tasks_generate_for_encounters(ids[i:i + 5000])
+    for key, value in vars(result).items():
+        totals[key] = totals.get(key, 0) + value
+seconds = time.monotonic() - started
+by_status = {}
+for status in FollowUpTask.objects.values_list("status", flat=True).iterator():
+    by_status[status] = by_status.get(status, 0) + 1
+print(json.dumps({"encounters": len(ids), "seconds": seconds, "result": totals,
+                  "tasks_by_status": by_status,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="huifang-bench-schedule-"))
+    csv_path = work / "discharges.csv"
+    generate(csv_path, args.rows)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HUIFANG_"))}
+    env.update(
+        HUIFANG_ENV="demo",
+        HUIFANG_VAR_DIR=str(work / "var"),
+        DJANGO_SETTINGS_MODULE="huifang.settings",
+    )
+    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    if args.database == "postgres":
+        import psycopg
+
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS huifang_bench_schedule WITH (FORCE)")
+            conn.execute("CREATE DATABASE huifang_bench_schedule")
+        env["DATABASE_URL"] = f"{base}/huifang_bench_schedule"
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{work / 'var' / 'bench.sqlite3'}"
+    huifang = [sys.executable, "-m", "huifang"]
+    subprocess.run([*huifang, "migrate", "--verbosity", "0"], env=env, check=True)
+
+    started = time.monotonic()
+    subprocess.run(
+        [*huifang, "import-encounters", str(csv_path), "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    import_seconds = time.monotonic() - started
+
+    done = subprocess.run(
+        [*huifang, "shell", "--no-imports", "-c", SCHEDULE],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    seconds = report["seconds"]
+    print(json.dumps(report, ensure_ascii=False))
+    print(f"database:          {args.database}")
+    print(f"encounters:        {report['encounters']:,}")
+    print(f"import:            {import_seconds:.1f}s")
+    print(f"scheduling:        {seconds:.1f}s = {report['encounters'] / seconds:,.0f} encounters/s")
+    print(f"peak memory:       {report['peak_mb']:.0f} MB (scheduling process)")
+    print(f"ratio schedule / import: {seconds / import_seconds:.2f} (target ≤ 0.25)")
+    if args.database == "postgres":
+        import psycopg
+
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS huifang_bench_schedule WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,285 @@
+"""Follow-up plans, their touchpoints, the outcome table, tasks and attempts."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from huifang.accounts.models import Department
+from huifang.patients.models import Encounter, Patient, PhoneNumber
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("SMS")
+    WEB = "web", _("Web survey")
+
+
+class Plan(models.Model):
+    """Which encounters are followed up, and the touchpoints each gets."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    priority = models.IntegerField(_("priority"), default=0)
+    # Match rules: an empty rule matches everything.
+    encounter_kinds = models.JSONField(_("encounter kinds"), default=list, blank=True)
+    departments = models.ManyToManyField(
+        Department, verbose_name=_("departments"), blank=True, related_name="+"
+    )
+    include_subdepartments = models.BooleanField(_("include sub-departments"), default=True)
+    icd_prefixes = models.JSONField(_("ICD-10 code prefixes"), default=list, blank=True)
+    diagnosis_keywords = models.JSONField(_("diagnosis keywords"), default=list, blank=True)
+    age_min = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, blank=True)
+    tags = models.JSONField(
+        _("tags"),
+        default=list,
+        blank=True,
+        help_text=_("e.g. abnormal-finding kinds (lipids, glucose…) or visit types (初诊)."),
+    )
+    fallback_channel = models.CharField(
+        _("channel when no phone is usable"), max_length=10, choices=Channel.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("follow-up plan")
+        verbose_name_plural = _("follow-up plans")
+        ordering = ["-priority", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Touchpoint(models.Model):
+    """One contact of a plan: when (anchor + offset, window), how, with what."""
+
+    class Anchor(models.TextChoices):
+        DISCHARGE = "discharge", _("Discharge date")
+        VISIT = "visit", _("Visit date")
+        PROCEDURE = "procedure", _("Procedure date")
+
+    class Condition(models.TextChoices):
+        ALWAYS = "", _("Always")
+        CHRONIC_OR_SURGICAL = "chronic_or_surgical", _("Chronic disease or surgery")
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="touchpoints"
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    anchor = models.CharField(
+        _("anchor"), max_length=20, choices=Anchor.choices, default=Anchor.DISCHARGE
+    )
+    offset_days = models.PositiveSmallIntegerField(_("offset in days"))
+    window_days = models.PositiveSmallIntegerField(_("window in working days"), default=4)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    condition = models.CharField(
+        _("only when"), max_length=30, choices=Condition.choices, blank=True, default=""
+    )
+    questionnaire_code = models.CharField(_("questionnaire"), max_length=50, blank=True)
+    script = models.TextField(_("call script"), blank=True)
+    call_windows = models.JSONField(
+        _("call windows"),
+        default=list,
+        blank=True,
+        help_text=_('e.g. [["10:00", "12:00"], ["15:00", "17:00"]]; empty: the default windows.'),
+    )
+    max_attempts = models.PositiveSmallIntegerField(_("maximum attempts"), default=3)
+    priority = models.IntegerField(_("priority"), default=0)
+    repeat_every_days = models.PositiveSmallIntegerField(
+        _("repeat every (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Repeat until a re-check encounter exists (health-check findings)."),
+    )
+    repeat_max = models.PositiveSmallIntegerField(_("maximum repeats"), default=0)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
+        ordering = ["plan", "position", "offset_days"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="touchpoint_code_per_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.code}/{self.code}"
+
+
+class Outcome(models.Model):
+    """What happened on a contact attempt, and what follows from it."""
+
+    class Category(models.TextChoices):
+        REACHED = "reached", _("Reached")
+        NOT_REACHED = "not_reached", _("Not reached")
+        FINAL = "final", _("Final")
+
+    class PatientEffect(models.TextChoices):
+        NONE = "", _("None")
+        DECEASED = "deceased", _("Patient deceased")
+        NUMBER_INVALID = "number_invalid", _("Number invalid")
+        NUMBER_SUSPENDED = "number_suspended", _("Number suspended")
+        OPTED_OUT = "opted_out", _("Opted out")
+        READMITTED = "readmitted", _("Readmitted")
+        TRANSFERRED = "transferred", _("Transferred elsewhere")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label_zh = models.CharField(_("label (Chinese)"), max_length=50)
+    label_en = models.CharField(_("label (English)"), max_length=50)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    counts_as_success = models.BooleanField(_("counts as success"), default=False)
+    retry_after_minutes = models.PositiveIntegerField(
+        _("retry after (minutes)"), null=True, blank=True
+    )
+    next_window = models.BooleanField(_("retry in a different call window"), default=False)
+    try_next_phone = models.BooleanField(_("try the next phone number"), default=False)
+    ends_task = models.BooleanField(_("ends the task"), default=False)
+    patient_effect = models.CharField(
+        _("effect on the patient"),
+        max_length=20,
+        choices=PatientEffect.choices,
+        blank=True,
+        default="",
+    )
+    note_required = models.BooleanField(_("note required"), default=False)
+    shortcut = models.CharField(_("keyboard shortcut"), max_length=1, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("outcome")
+        verbose_name_plural = _("outcomes")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.label_zh
+
+
+class FollowUpTask(models.Model):
+    """One contact owed to a patient for one encounter and touchpoint."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        NO_PHONE = "no_phone", _("No usable phone")
+        DONE = "done", _("Done")
+        UNREACHABLE = "unreachable", _("Unreachable")
+        CANCELLED = "cancelled", _("Cancelled")
+        WINDOW_PASSED = "window_passed", _("Window passed")
+        MERGED = "merged", _("Merged into another call")
+
+    OPEN = (Status.PENDING, Status.NO_PHONE)
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    encounter = models.ForeignKey(
+        Encounter, verbose_name=_("encounter"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT)
+    plan_version = models.PositiveIntegerField(_("plan version"))
+    touchpoint = models.ForeignKey(
+        Touchpoint, verbose_name=_("touchpoint"), on_delete=models.PROTECT
+    )
+    sequence = models.PositiveSmallIntegerField(_("repeat number"), default=0)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    due_from = models.DateField(_("due from"))
+    due_until = models.DateField(_("due until"))
+    first_slot = models.DateTimeField(_("first slot"))
+    next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(_("maximum attempts"), default=3)
+    priority = models.IntegerField(_("priority"), default=0)
+    phone = models.ForeignKey(
+        PhoneNumber,
+        verbose_name=_("phone to dial"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_tasks",
+    )
+    reason = models.JSONField(_("why these dates"), default=dict, blank=True)
+    closed_reason = models.CharField(_("why closed"), max_length=200, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("follow-up task")
+        verbose_name_plural = _("follow-up tasks")
+        ordering = ["next_attempt_at", "-priority", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["encounter", "touchpoint", "sequence"], name="one_task_per_touchpoint"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["patient", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.touchpoint} → {self.patient_id} ({self.status})"
+
+
+class ContactAttempt(models.Model):
+    """One try at reaching the patient for a task, and how it ended."""
+
+    task = models.ForeignKey(
+        FollowUpTask, verbose_name=_("task"), on_delete=models.PROTECT, related_name="attempts_made"
+    )
+    outcome = models.ForeignKey(Outcome, verbose_name=_("outcome"), on_delete=models.PROTECT)
+    phone = models.ForeignKey(
+        PhoneNumber,
+        verbose_name=_("number dialled"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"))
+    note = models.TextField(_("note"), blank=True)
+    callback_at = models.DateTimeField(_("call back at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.outcome.code} {self.at:%Y-%m-%d %H:%M}"

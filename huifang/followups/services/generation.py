@@ -1,0 +1,949 @@
+"""Task generation: encounters × active plans → ``FollowUpTask`` rows, and their cancellation.
+
+Runs on every encounter written (``receivers`` → ``tasks.generate_tasks_task``),
+nightly for repeats and missed encounters, and after a plan edit when the
+administrator asks for open tasks to be re-planned.
+
+- Idempotent: one task per (encounter, touchpoint, sequence) — the
+  ``one_task_per_touchpoint`` constraint backs it and inserts ignore
+  conflicts; running again changes nothing.
+- Tasks already worked on (an attempt made), closed, or planned with an
+  older plan version the administrator chose to keep are never touched;
+  the others follow the encounter when it changes (new dates, a number
+  added, a plan that no longer applies).
+- Safety: a deceased patient and a channel the patient refused get no task;
+  a phone task without a usable number waits as ``no_phone`` (or uses the
+  plan's fallback channel); a window already over when the encounter
+  arrived (back-filled history) gives a ``window_passed`` task that is never
+  queued.
+- One patient's pending phone tasks due close together merge into one call,
+  and a weekly cap spreads the rest (settings ``HUIFANG_MERGE_DAYS``,
+  ``HUIFANG_WEEKLY_CONTACT_CAP``).
+"""
+
+import json
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import connections, models, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from huifang.core.models import AuditAction
+from huifang.core.services import audit_record
+from huifang.followups import scheduling, slots
+from huifang.followups.models import FollowUpTask, Plan
+from huifang.followups.scheduling import NO_STOPS, PlannedTask, PlanRules, Scheduler
+from huifang.followups.selectors import (
+    encounter_facts_load,
+    id_filter,
+    load_active_plans,
+    patient_facts_load,
+    stop_facts_load,
+)
+from huifang.patients.models import Encounter
+
+logger = logging.getLogger(__name__)
+
+Status = FollowUpTask.Status
+
+# Encounters per transaction: large enough that commits cost little, small
+# enough that a worker's memory stays flat whatever the run's size.
+CHUNK_SIZE = 5000
+# Open tasks generation may still change: nobody has tried them yet.
+RECONCILABLE = (Status.PENDING, Status.NO_PHONE, Status.MERGED)
+# The nightly run looks for encounters without tasks this far back.
+NIGHTLY_LOOKBACK_DAYS = 120
+
+
+@dataclass
+class GenerationResult:
+    """What one generation call did, in tasks.
+
+    ``created``: rows inserted (any status; ``no_phone``, ``window_passed``
+    and ``cancelled`` count those among them too); ``unchanged``: tasks the
+    rules call for that already existed as they should; ``cancelled``: tasks
+    closed by this call (readmission, re-check, death, opt-out, a plan that no
+    longer applies); ``merged``: tasks folded into another call;
+    ``updated``: existing tasks whose dates, channel or number changed.
+    """
+
+    created: int = 0
+    unchanged: int = 0
+    cancelled: int = 0
+    no_phone: int = 0
+    window_passed: int = 0
+    merged: int = 0
+    updated: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.cancelled or self.merged or self.updated)
+
+
+def _cancel_on_readmission() -> bool:
+    return bool(getattr(settings, "HUIFANG_CANCEL_ON_READMISSION", True))
+
+
+def _merge_days() -> int:
+    return int(getattr(settings, "HUIFANG_MERGE_DAYS", 3))
+
+
+def _weekly_cap() -> int:
+    return int(getattr(settings, "HUIFANG_WEEKLY_CONTACT_CAP", 2))
+
+
+def _today(now: datetime) -> date:
+    return timezone.localtime(now, slots.local_zone()).date()
+
+
+# --- Generation ---------------------------------------------------------------------
+
+
+def tasks_generate_for_encounters(
+    encounter_ids: Iterable[int], *, now: datetime | None = None
+) -> GenerationResult:
+    """Plan the follow-up tasks of these encounters against the active plans.
+
+    Creates the missing tasks, brings untouched open ones in line with the
+    encounter and plans as they are now, cancels those no longer owed, then
+    merges and spreads each affected patient's calls. Idempotent. Works in
+    chunks of ``CHUNK_SIZE`` encounters, each in its own transaction, with a
+    fixed number of queries per chunk. One audit entry per call, when
+    anything changed.
+    """
+    ids = sorted({int(pk) for pk in encounter_ids})
+    result = _generate(ids, now=now or timezone.now())
+    if result.changed:
+        audit_record(
+            actor=None,
+            action=AuditAction.CREATE,
+            field="followup_tasks",
+            target_repr="回访任务生成",
+            changes={"encounters": len(ids), **result.as_dict()},
+        )
+    logger.info("follow-up generation for %d encounters: %s", len(ids), result.as_dict())
+    return result
+
+
+def _generate(
+    ids: list[int],
+    *,
+    now: datetime,
+    plans: list[PlanRules] | None = None,
+    replan_plan_id: int | None = None,
+) -> GenerationResult:
+    plans = load_active_plans() if plans is None else plans
+    scheduler = Scheduler(today=_today(now), cancel_on_readmission=_cancel_on_readmission())
+    inserter = _TaskInserter()
+    result = GenerationResult()
+    for start in range(0, len(ids), CHUNK_SIZE):
+        with transaction.atomic():
+            _generate_chunk(
+                ids[start : start + CHUNK_SIZE],
+                plans=plans,
+                scheduler=scheduler,
+                inserter=inserter,
+                result=result,
+                now=now,
+                replan_plan_id=replan_plan_id,
+            )
+    return result
+
+
+_EXISTING_FIELDS = (
+    "id",
+    "patient_id",
+    "encounter_id",
+    "touchpoint_id",
+    "sequence",
+    "plan_id",
+    "plan_version",
+    "status",
+    "attempts",
+    "channel",
+    "due_from",
+    "due_until",
+    "first_slot",
+    "phone_id",
+)
+
+
+def _reconcilable(row: dict, plan: PlanRules, replan_plan_id: int | None) -> bool:
+    return (
+        row["attempts"] == 0
+        and row["status"] in RECONCILABLE
+        and (row["plan_version"] == plan.version or row["plan_id"] == replan_plan_id)
+    )
+
+
+def _columns_match(row: dict, task: PlannedTask) -> bool:
+    return (
+        row["due_from"] == task.due_from
+        and row["due_until"] == task.due_until
+        and row["first_slot"] == task.first_slot
+        and row["channel"] == task.channel
+        and row["phone_id"] == task.phone_id
+    )
+
+
+def _stored_base(row: dict, reason) -> dict:
+    base = reason.get("base") if isinstance(reason, dict) else None
+    if isinstance(base, dict):
+        return base
+    return {
+        "due_from": row["due_from"].isoformat(),
+        "due_until": row["due_until"].isoformat(),
+        "first_slot": timezone.localtime(row["first_slot"], slots.local_zone()).isoformat(),
+        "channel": row["channel"],
+    }
+
+
+def _why_unwanted(row: dict, patient, stops, plan: PlanRules) -> str:
+    if patient is None or patient.deceased_on is not None:
+        return "deceased"
+    touchpoint = next((t for t in plan.touchpoints if t.id == row["touchpoint_id"]), None)
+    if row["channel"] in patient.do_not_contact or (
+        touchpoint is not None and touchpoint.channel in patient.do_not_contact
+    ):
+        return "opted_out"
+    if touchpoint is None:
+        return "plan_changed"
+    if touchpoint.repeat_limit:
+        if stops.recheck_on is not None and row["due_from"] >= stops.recheck_on:
+            return "rechecked"
+        if row["sequence"] > 0:
+            return "repeat_stopped"
+    return "plan_no_longer_matches"
+
+
+# The columns a new task is written with; the others keep their defaults.
+_INSERT_COLUMNS = (
+    "uuid",
+    "patient_id",
+    "encounter_id",
+    "plan_id",
+    "plan_version",
+    "touchpoint_id",
+    "sequence",
+    "channel",
+    "status",
+    "due_from",
+    "due_until",
+    "first_slot",
+    "next_attempt_at",
+    "attempts",
+    "max_attempts",
+    "priority",
+    "phone_id",
+    "reason",
+    "closed_reason",
+    "created_at",
+    "updated_at",
+)
+
+
+def _new_row(task: PlannedTask, facts, now: datetime) -> tuple:
+    return (
+        uuid.uuid4(),
+        facts.patient_id,
+        facts.id,
+        task.plan.id,
+        task.plan.version,
+        task.touchpoint.id,
+        task.sequence,
+        task.channel,
+        task.status,
+        task.due_from,
+        task.due_until,
+        task.first_slot,
+        task.first_slot,
+        0,
+        task.touchpoint.max_attempts,
+        task.touchpoint.priority,
+        task.phone_id,
+        task,  # the reason, serialised once per distinct reason (``_TaskInserter``)
+        task.closed_reason,
+        now,
+        now,
+    )
+
+
+class _TaskInserter:
+    """Inserts new task rows, skipping any that already exist (``one_task_per_touchpoint``).
+
+    ``bulk_create`` prepares every value through the query compiler and
+    builds a model instance per row; for a million encounters that is most
+    of the time. Here the values are prepared once per distinct value for
+    the whole run (dates, times, reasons) and written by the database's fast
+    path: on PostgreSQL ``COPY`` into a temporary table, then one ``INSERT …
+    SELECT … ON CONFLICT DO NOTHING``; on SQLite one ``executemany`` with
+    ``ON CONFLICT DO NOTHING`` (SQLite ≥ 3.24).
+    """
+
+    def __init__(self) -> None:
+        connection = connections[FollowUpTask.objects.db]
+        self.connection = connection
+        self.postgres = connection.vendor == "postgresql"
+        fields = [FollowUpTask._meta.get_field(name) for name in _INSERT_COLUMNS]
+        self.preparers = []
+        for model_field in fields:
+            if model_field.name == "reason":
+                self.preparers.append(_reason_preparer(model_field, connection, self.postgres))
+            elif self.postgres or isinstance(
+                model_field, models.ForeignKey | models.IntegerField | models.CharField
+            ):
+                self.preparers.append(None)  # psycopg adapts Python values itself
+            elif isinstance(model_field, models.DateField):  # and DateTimeField
+                self.preparers.append(_cached(model_field, connection))
+            else:
+                self.preparers.append(partial(_prepare, model_field, connection))
+        quote = connection.ops.quote_name
+        self.table = quote(FollowUpTask._meta.db_table)
+        self.names = ", ".join(quote(f.column) for f in fields)
+        self.marks = ", ".join(["%s"] * len(fields))
+
+    def __call__(self, rows: list[tuple]) -> int:
+        """Insert ``rows`` (``_INSERT_COLUMNS`` order); returns how many went in."""
+        preparers = self.preparers
+        prepared = [
+            [value if prep is None else prep(value) for prep, value in zip(preparers, row)]  # noqa: B905
+            for row in rows
+        ]
+        with self.connection.cursor() as cursor:
+            if self.postgres:
+                return self._copy(cursor, prepared)
+            cursor.executemany(
+                f"INSERT INTO {self.table} ({self.names}) VALUES ({self.marks}) "  # noqa: S608
+                "ON CONFLICT DO NOTHING",
+                prepared,
+            )
+            return cursor.rowcount
+
+    def _copy(self, cursor, prepared) -> int:
+        staging = "huifang_new_followup_tasks"
+        # Every time: behind a transaction-pooling proxy the next chunk may
+        # run in another server session.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608
+            f"SELECT {self.names} FROM {self.table} WITH NO DATA"
+        )
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {staging} ({self.names}) FROM STDIN") as copy:
+            for row in prepared:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {self.table} ({self.names}) SELECT {self.names} FROM {staging} "  # noqa: S608
+            "ON CONFLICT DO NOTHING"
+        )
+        inserted = cursor.rowcount
+        cursor.execute(f"TRUNCATE {staging}")
+        return inserted
+
+
+def _prepare(model_field, connection, value):
+    return model_field.get_db_prep_save(value, connection)
+
+
+def _reason_preparer(model_field, connection, as_text: bool):
+    """Tasks' reasons as the database takes them; most tasks share theirs with many others.
+
+    ``as_text``: JSON text (for ``COPY``), not the driver's adapter object.
+    """
+    cache: dict = {}
+
+    def prepare(task: PlannedTask):
+        key = task.reason_key()
+        try:
+            return cache[key]
+        except KeyError:
+            reason = task.reason()
+            found = (
+                json.dumps(reason, ensure_ascii=False)
+                if as_text
+                else model_field.get_db_prep_save(reason, connection)
+            )
+            cache[key] = found
+            return found
+
+    return prepare
+
+
+def _cached(model_field, connection):
+    cache: dict = {}
+
+    def prepare(value):
+        try:
+            return cache[value]
+        except KeyError:
+            cache[value] = found = model_field.get_db_prep_save(value, connection)
+            return found
+
+    return prepare
+
+
+def _earlier_encounters_with_open_tasks(facts: Iterable) -> list[int]:
+    """Other stays and health checks of the same patients that still have open tasks.
+
+    A new stay may be the readmission that cancels the previous stay's
+    discharge calls, a new health check the re-check that ends the previous
+    one's repeats: those encounters are planned again in the same pass.
+    """
+    kinds = (scheduling.INPATIENT, scheduling.HEALTH_CHECK)
+    wanted = [f for f in facts if f.kind in kinds]
+    if not wanted:
+        return []
+    ids = {f.id for f in facts}
+    patient_ids = {f.patient_id for f in wanted}
+    found = FollowUpTask.objects.filter(
+        id_filter("patient_id", patient_ids),
+        encounter__kind__in=kinds,
+        status__in=RECONCILABLE,
+        attempts=0,
+    ).values_list("encounter_id", "patient_id")
+    return sorted({pk for pk, patient_id in found if patient_id in patient_ids and pk not in ids})
+
+
+def _generate_chunk(
+    chunk: list[int],
+    *,
+    plans: list[PlanRules],
+    scheduler: Scheduler,
+    inserter: "_TaskInserter",
+    result: GenerationResult,
+    now: datetime,
+    replan_plan_id: int | None,
+) -> None:
+    facts_by_id = encounter_facts_load(chunk)
+    if not facts_by_id:
+        return
+    earlier = _earlier_encounters_with_open_tasks(facts_by_id.values())
+    if earlier:
+        facts_by_id.update(encounter_facts_load(earlier))
+    patients = patient_facts_load(f.patient_id for f in facts_by_id.values())
+    stops = stop_facts_load(facts_by_id.values())
+    plan_by_id = {plan.id: plan for plan in plans}
+    rows_by_encounter: dict[int, list[dict]] = defaultdict(list)
+    for row in FollowUpTask.objects.filter(id_filter("encounter_id", facts_by_id)).values(
+        *_EXISTING_FIELDS
+    ):
+        rows_by_encounter[row["encounter_id"]].append(row)
+
+    new_rows: list[tuple] = []
+    cancels: dict[str, list[int]] = defaultdict(list)
+    updates: list[tuple[dict, PlannedTask, str]] = []
+    doubtful: list[tuple[dict, PlannedTask, str]] = []
+    version_only: dict[int, list[int]] = defaultdict(list)
+
+    for encounter_id, facts in facts_by_id.items():
+        patient = patients.get(facts.patient_id)
+        encounter_stops = stops.get(encounter_id, NO_STOPS)
+        existing = {
+            (row["touchpoint_id"], row["sequence"]): row
+            for row in rows_by_encounter.get(encounter_id, ())
+        }
+        wanted: set[tuple[int, int]] = set()
+        if patient is not None:
+            planned = scheduler.plan_encounter(
+                facts,
+                patient,
+                plans,
+                stops=encounter_stops,
+                existing={key: row["status"] for key, row in existing.items()},
+            )
+            for task in planned.tasks:
+                if replan_plan_id is not None and task.plan.id != replan_plan_id:
+                    continue
+                key = (task.touchpoint.id, task.sequence)
+                wanted.add(key)
+                row = existing.get(key)
+                if row is None:
+                    new_rows.append(_new_row(task, facts, now))
+                elif not _reconcilable(row, task.plan, replan_plan_id):
+                    result.unchanged += 1
+                elif task.status == Status.CANCELLED:
+                    cancels[task.closed_reason].append(row["id"])
+                else:
+                    status = task.status
+                    if status == Status.WINDOW_PASSED:
+                        # An open task whose window has since passed stays open.
+                        status = row["status"]
+                    if status == Status.MERGED:
+                        status = Status.PENDING  # only when its dates changed (below)
+                    if row["status"] != Status.MERGED and status != row["status"]:
+                        updates.append((row, task, status))
+                    elif _columns_match(row, task):
+                        result.unchanged += 1
+                        if row["plan_version"] != task.plan.version:
+                            version_only[task.plan.version].append(row["id"])
+                    else:
+                        # Merging and the weekly cap move tasks too: the stored base tells.
+                        doubtful.append((row, task, status))
+        for key, row in existing.items():
+            if key in wanted:
+                continue
+            plan = plan_by_id.get(row["plan_id"])
+            if plan is None or (replan_plan_id is not None and row["plan_id"] != replan_plan_id):
+                continue
+            if _reconcilable(row, plan, replan_plan_id):
+                cancels[_why_unwanted(row, patient, encounter_stops, plan)].append(row["id"])
+
+    if doubtful:
+        reasons = dict(
+            FollowUpTask.objects.filter(pk__in=[row["id"] for row, _, _ in doubtful]).values_list(
+                "id", "reason"
+            )
+        )
+        for row, task, status in doubtful:
+            if (
+                _stored_base(row, reasons.get(row["id"])) == task.base
+                and row["phone_id"] == task.phone_id
+            ):
+                result.unchanged += 1
+                if row["plan_version"] != task.plan.version:
+                    version_only[task.plan.version].append(row["id"])
+            else:
+                updates.append((row, task, status))
+
+    movable: set[int] = set()
+    movable_uuids: set[uuid.UUID] = set()
+    arrange_patients: set[int] = set()
+    if new_rows:
+        inserted = inserter(new_rows)
+        if inserted == len(new_rows):
+            statuses = [(row[0], row[1], row[8]) for row in new_rows]
+        else:  # another run wrote some of them meanwhile: count only ours
+            statuses = list(
+                FollowUpTask.objects.filter(uuid__in=[row[0] for row in new_rows]).values_list(
+                    "uuid", "patient_id", "status"
+                )
+            )
+        for task_uuid, patient_id, status in statuses:
+            result.created += 1
+            if status == Status.NO_PHONE:
+                result.no_phone += 1
+            elif status == Status.WINDOW_PASSED:
+                result.window_passed += 1
+            elif status == Status.CANCELLED:
+                result.cancelled += 1
+            elif status == Status.PENDING:
+                movable_uuids.add(task_uuid)
+                arrange_patients.add(patient_id)
+
+    for version, ids in version_only.items():
+        FollowUpTask.objects.filter(pk__in=ids).update(plan_version=version)
+
+    updated_ids = []
+    for row, task, status in updates:
+        done = FollowUpTask.objects.filter(pk=row["id"], status=row["status"], attempts=0).update(
+            status=status,
+            merged_into=None,
+            channel=task.channel,
+            due_from=task.due_from,
+            due_until=task.due_until,
+            first_slot=task.first_slot,
+            next_attempt_at=task.first_slot,
+            phone_id=task.phone_id,
+            plan_version=task.plan.version,
+            priority=task.touchpoint.priority,
+            max_attempts=task.touchpoint.max_attempts,
+            reason=task.reason(),
+            updated_at=now,
+        )
+        if done:
+            result.updated += 1
+            updated_ids.append(row["id"])
+            if status == Status.PENDING:
+                movable.add(row["id"])
+                arrange_patients.add(row["patient_id"])
+    # A keeper that moved takes none of its merged calls along: they are planned again.
+    movable.update(_revive_merged(updated_ids, now=now))
+
+    cancelled_ids = []
+    for closed_reason, ids in cancels.items():
+        ids = sorted(set(ids))
+        result.cancelled += FollowUpTask.objects.filter(
+            pk__in=ids, status__in=RECONCILABLE, attempts=0
+        ).update(status=Status.CANCELLED, closed_reason=closed_reason, updated_at=now)
+        cancelled_ids.extend(ids)
+    movable.update(_revive_merged(cancelled_ids, now=now))
+
+    if movable or movable_uuids:
+        _arrange(
+            movable,
+            movable_uuids=movable_uuids,
+            patient_ids=arrange_patients,
+            patients=patients,
+            now=now,
+            result=result,
+        )
+
+
+def _revive_merged(keeper_ids: list[int], *, now: datetime) -> set[int]:
+    """Calls merged into these tasks become calls of their own again (to be merged anew)."""
+    if not keeper_ids:
+        return set()
+    revived = set()
+    for row in FollowUpTask.objects.filter(
+        merged_into_id__in=keeper_ids, status=Status.MERGED
+    ).values("id", "reason"):
+        reason = row["reason"] if isinstance(row["reason"], dict) else {}
+        reason["notes"] = [
+            note for note in reason.get("notes", []) if not note.startswith("已并入")
+        ]
+        if FollowUpTask.objects.filter(pk=row["id"], status=Status.MERGED).update(
+            status=Status.PENDING, merged_into=None, reason=reason, updated_at=now
+        ):
+            revived.add(row["id"])
+    return revived
+
+
+# --- Merging and the weekly cap ------------------------------------------------------
+
+
+def _arrange(
+    movable: set[int],
+    *,
+    now: datetime,
+    result: GenerationResult,
+    movable_uuids: set[uuid.UUID] = frozenset(),
+    patient_ids: set[int] | None = None,
+    patients: dict | None = None,
+) -> None:
+    """Merge and spread the pending tasks of the patients of the movable tasks.
+
+    Movable tasks (new ones by ``movable_uuids``, re-planned ones by id in
+    ``movable``) may be merged away or pushed; tasks already in the queue
+    keep their place and count against the cap. Two queries whatever the
+    number of patients (a third only when something merges or moves).
+    """
+    patient_ids = set(patient_ids or ())
+    if movable:
+        patient_ids.update(
+            FollowUpTask.objects.filter(pk__in=list(movable)).values_list("patient_id", flat=True)
+        )
+    if not patient_ids:
+        return
+    rows_by_patient: dict[int, list[dict]] = defaultdict(list)
+    for row in (
+        FollowUpTask.objects.filter(id_filter("patient_id", patient_ids), status=Status.PENDING)
+        .order_by("due_from", "-priority", "id")
+        .values(
+            "id",
+            "uuid",
+            "patient_id",
+            "channel",
+            "due_from",
+            "due_until",
+            "next_attempt_at",
+            "attempts",
+            "priority",
+        )
+    ):
+        if row["patient_id"] not in patient_ids:
+            continue
+        if row["uuid"] in movable_uuids:
+            movable.add(row["id"])
+        rows_by_patient[row["patient_id"]].append(row)
+    merge_days, cap = _merge_days(), _weekly_cap()
+    merges: list[tuple[dict, dict]] = []
+    pushes: list[tuple[dict, date]] = []
+    for rows in rows_by_patient.values():
+        if len(rows) < 2:
+            continue  # nothing to merge with, nothing to crowd
+        merged_away: set[int] = set()
+        if merge_days >= 0:
+            merges.extend(_merge(rows, movable, merge_days, merged_away))
+        remaining = [row for row in rows if row["id"] not in merged_away]
+        pushes.extend(_spread(remaining, movable, cap))
+    if merges or pushes:
+        if patients is None:
+            patients = patient_facts_load({row["patient_id"] for row, _ in pushes})
+        _write_arranged(merges, pushes, patients, cap=cap, now=now, result=result)
+
+
+def _merge(rows: list[dict], movable: set[int], merge_days: int, merged_away: set[int]):
+    """Pairs ``(keeper, merged)``: pending phone calls due close to an earlier one fold into it.
+
+    ``rows`` are sorted by due date, so the keeper is the earliest due.
+    """
+    pairs = []
+    calls = [row for row in rows if row["channel"] == scheduling.PHONE]
+    for index, keeper in enumerate(calls):
+        if keeper["id"] in merged_away:
+            continue
+        for other in calls[index + 1 :]:
+            if other["id"] in merged_away or other["attempts"]:
+                continue
+            overlap = other["due_from"] <= keeper["due_until"]
+            near = (other["due_from"] - keeper["due_from"]).days <= merge_days
+            if not (overlap or near):
+                break  # sorted by due date: the later ones are further still
+            if keeper["id"] not in movable and other["id"] not in movable:
+                continue
+            merged_away.add(other["id"])
+            keeper["priority"] = max(keeper["priority"], other["priority"])
+            pairs.append((keeper, other))
+    return pairs
+
+
+def _local_day(moment: datetime) -> date:
+    return timezone.localtime(moment, slots.local_zone()).date()
+
+
+def _spread(rows: list[dict], movable: set[int], cap: int) -> list[tuple[dict, date]]:
+    """Movable tasks to push, and to which day, so no 7-day span holds more than ``cap`` contacts."""
+    if cap < 1 or len(rows) <= cap:
+        return []
+    pushes = []
+    taken = [_local_day(row["next_attempt_at"]) for row in rows if row["id"] not in movable]
+    for row in sorted(
+        (row for row in rows if row["id"] in movable),
+        key=lambda r: (r["next_attempt_at"], -r["priority"], r["id"]),
+    ):
+        day = _local_day(row["next_attempt_at"])
+        pushed = scheduling.cap_day(day, taken, cap)
+        taken.append(pushed)
+        if pushed != day:
+            pushes.append((row, pushed))
+    return pushes
+
+
+def _write_arranged(merges, pushes, patients, *, cap, now: datetime, result) -> None:
+    """Write the merges and pushes decided on the light rows, with their reasons."""
+    ids = {row["id"] for pair in merges for row in pair} | {row["id"] for row, _ in pushes}
+    details = {
+        row["id"]: row
+        for row in FollowUpTask.objects.filter(pk__in=list(ids)).values(
+            "id",
+            "reason",
+            "encounter__number",
+            "plan__code",
+            "touchpoint__code",
+            "touchpoint__name",
+            "touchpoint__call_windows",
+        )
+    }
+    for detail in details.values():
+        if not isinstance(detail["reason"], dict):
+            detail["reason"] = {}
+    changes: dict[int, dict] = {}
+    merged_into: dict[int, int] = {}
+    for keeper, other in merges:
+        kept, folded = details[keeper["id"]], details[other["id"]]
+        entries = kept["reason"].setdefault("merged", [])
+        entries.append(
+            {
+                "task": str(other["uuid"]),
+                "plan": folded["plan__code"],
+                "touchpoint": folded["touchpoint__code"],
+                "name": folded["touchpoint__name"],
+                "encounter": folded["encounter__number"],
+                "due_from": other["due_from"].isoformat(),
+            }
+        )
+        # Calls already merged into ``other`` follow it into the keeper.
+        entries.extend(folded["reason"].pop("merged", []))
+        folded["reason"].setdefault("notes", []).append(
+            f"已并入同一次电话：{kept['plan__code']}/{kept['touchpoint__code']}"
+            f"（{kept['encounter__number']}，应随访 {keeper['due_from']:%Y-%m-%d}）"
+        )
+        merged_into[other["id"]] = keeper["id"]
+        changes.setdefault(keeper["id"], {})["priority"] = keeper["priority"]
+        changes.setdefault(other["id"], {}).update(
+            status=Status.MERGED, merged_into_id=keeper["id"]
+        )
+    for row, pushed in pushes:
+        detail = details[row["id"]]
+        try:
+            windows = slots.parse_windows(detail["touchpoint__call_windows"])
+        except (TypeError, ValueError):
+            windows = slots.DEFAULT_WINDOWS
+        patient = patients.get(row["patient_id"])
+        preferred = patient.preferred_start if patient is not None else None
+        slot = scheduling.first_slot(pushed, windows, preferred)
+        detail["reason"].setdefault("notes", []).append(
+            f"每 7 天最多联系 {cap} 次：顺延至 {pushed:%Y-%m-%d} "
+            f"{timezone.localtime(slot, slots.local_zone()):%H:%M}"
+        )
+        # Keep what the rules gave, so a later run knows the move was the cap's.
+        detail["reason"].setdefault(
+            "base",
+            {
+                "due_from": row["due_from"].isoformat(),
+                "due_until": row["due_until"].isoformat(),
+                "first_slot": timezone.localtime(
+                    row["next_attempt_at"], slots.local_zone()
+                ).isoformat(),
+                "channel": row["channel"],
+            },
+        )
+        changes.setdefault(row["id"], {}).update(
+            first_slot=slot, next_attempt_at=slot, due_until=max(row["due_until"], pushed)
+        )
+    attempts = {row["id"]: row["attempts"] for pair in merges for row in pair}
+    attempts.update({row["id"]: row["attempts"] for row, _ in pushes})
+    for pk, fields in changes.items():
+        done = FollowUpTask.objects.filter(
+            pk=pk, status=Status.PENDING, attempts=attempts[pk]
+        ).update(reason=details[pk]["reason"], updated_at=now, **fields)
+        if done and pk in merged_into:
+            result.merged += 1
+            # Calls merged into this one now belong to its keeper.
+            FollowUpTask.objects.filter(merged_into_id=pk, status=Status.MERGED).update(
+                merged_into_id=merged_into[pk], updated_at=now
+            )
+
+
+# --- Cancellation -----------------------------------------------------------------
+
+
+@transaction.atomic
+def tasks_cancel_for_patient(*, patient_id: int, reason: str, channels=None) -> int:
+    """Cancel every open task of a patient (deceased, opted out); returns how many.
+
+    Pending and no-phone tasks, and calls merged into them, become
+    ``cancelled`` with ``closed_reason = reason``; ``channels`` limits it to
+    those channels. Audited once. New encounters of a deceased patient get
+    no task at all (generation checks ``Patient.deceased_on``).
+    """
+    now = timezone.now()
+    tasks = FollowUpTask.objects.filter(patient_id=patient_id, status__in=RECONCILABLE)
+    if channels:
+        tasks = tasks.filter(channel__in=list(channels))
+    count = tasks.update(status=Status.CANCELLED, closed_reason=reason, updated_at=now)
+    if count:
+        audit_record(
+            actor=None,
+            action=AuditAction.UPDATE,
+            patient_id=patient_id,
+            field="followup_tasks",
+            target_repr="取消患者的回访任务",
+            changes={"cancelled": count, "reason": reason, "channels": list(channels or [])},
+        )
+    return count
+
+
+@transaction.atomic
+def tasks_cancel_for_encounter(*, encounter_id: int, reason: str) -> int:
+    """Cancel the open tasks of one encounter (readmitted, transferred, encounter cancelled).
+
+    Calls of the patient's other encounters that were merged into them
+    become calls of their own again. Returns how many were cancelled; audited once.
+    """
+    now = timezone.now()
+    open_tasks = FollowUpTask.objects.filter(encounter_id=encounter_id, status__in=RECONCILABLE)
+    ids = list(open_tasks.values_list("id", flat=True))
+    count = open_tasks.update(status=Status.CANCELLED, closed_reason=reason, updated_at=now)
+    revived = _revive_merged(ids, now=now)
+    if revived:
+        _arrange(revived, now=now, result=GenerationResult())
+    if count:
+        encounter = Encounter.objects.filter(pk=encounter_id).only("id", "patient_id").first()
+        audit_record(
+            actor=None,
+            action=AuditAction.UPDATE,
+            target=encounter,
+            patient_id=encounter.patient_id if encounter else None,
+            field="followup_tasks",
+            target_repr=f"取消就诊 {encounter_id} 的回访任务",
+            changes={"cancelled": count, "reason": reason, "revived": len(revived)},
+        )
+    return count
+
+
+# --- Plan edits and the nightly run --------------------------------------------------
+
+
+@transaction.atomic
+def tasks_replan_for_plan(*, plan: Plan, actor) -> int:
+    """Plan a changed plan's open tasks again; returns how many tasks changed.
+
+    Open tasks nobody has tried yet get the dates, slot and channel of the
+    plan's current touchpoints (and its current version); those of
+    touchpoints no longer in the plan, or of encounters it no longer takes,
+    are cancelled; encounters the plan already covered get tasks for its new
+    touchpoints. A deactivated plan's open tasks are cancelled. Audited.
+    """
+    now = timezone.now()
+    plan = Plan.objects.get(pk=plan.pk)
+    if not plan.is_active:
+        open_tasks = FollowUpTask.objects.filter(
+            plan_id=plan.pk, status__in=RECONCILABLE, attempts=0
+        )
+        ids = list(open_tasks.values_list("id", flat=True))
+        changed = open_tasks.update(
+            status=Status.CANCELLED, closed_reason="plan_deactivated", updated_at=now
+        )
+        revived = _revive_merged(ids, now=now)
+        if revived:
+            _arrange(revived, now=now, result=GenerationResult())
+        summary = {"cancelled": changed}
+    else:
+        encounter_ids = sorted(
+            set(FollowUpTask.objects.filter(plan_id=plan.pk).values_list("encounter_id", flat=True))
+        )
+        result = _generate(encounter_ids, now=now, replan_plan_id=plan.pk)
+        changed = result.created + result.updated + result.cancelled + result.merged
+        summary = {"encounters": len(encounter_ids), **result.as_dict()}
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=plan,
+        field="followup_tasks",
+        changes={"replan": summary, "version": plan.version},
+    )
+    return changed
+
+
+def encounters_for_nightly(*, today: date) -> set[int]:
+    """Encounters the nightly run plans: recent ones without any task, and repeats now due.
+
+    Recent: the encounter's date within ``NIGHTLY_LOOKBACK_DAYS``. A repeat is
+    due when the latest task of a repeating touchpoint is due and has no
+    successor yet (generation decides whether one follows).
+    """
+    since = today - timedelta(days=NIGHTLY_LOOKBACK_DAYS)
+    recent = Encounter.objects.filter(
+        Q(discharged_on__gte=since)
+        | Q(discharged_on__isnull=True, visit_on__gte=since)
+        | Q(discharged_on__isnull=True, visit_on__isnull=True, admitted_on__gte=since)
+    )
+    without_tasks = recent.filter(~Exists(FollowUpTask.objects.filter(encounter=OuterRef("pk"))))
+    successor = FollowUpTask.objects.filter(
+        encounter_id=OuterRef("encounter_id"),
+        touchpoint_id=OuterRef("touchpoint_id"),
+        sequence=OuterRef("sequence") + 1,
+    )
+    repeats_due = (
+        FollowUpTask.objects.filter(
+            touchpoint__repeat_every_days__isnull=False,
+            plan__is_active=True,
+            due_from__lte=today,
+            sequence__lt=scheduling.MAX_REPEATS,
+        )
+        .exclude(status=Status.CANCELLED)
+        .filter(~Exists(successor))
+    )
+    ids = set(without_tasks.values_list("pk", flat=True))
+    ids.update(repeats_due.values_list("encounter_id", flat=True))
+    return ids
+
+
+def tasks_generate_nightly(*, now: datetime | None = None) -> GenerationResult:
+    """The nightly pass: the next repeats, and encounters whose tasks were never planned.
+
+    Pending tasks whose window has passed stay pending (the worklist shows
+    them as overdue).
+    """
+    now = now or timezone.now()
+    return tasks_generate_for_encounters(encounters_for_nightly(today=_today(now)), now=now)
