@@ -103,6 +103,10 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "visitid",
         ),
     ),
+    "visit_type": (
+        "初诊/复诊",
+        ("初复诊", "初诊复诊", "初诊/复诊", "就诊性质", "初复诊标志", "visittype2", "firstvisit"),
+    ),
     "kind": (
         "就诊类型",
         ("就诊类型", "就诊类别", "患者类型", "类型", "encounterkind", "visittype"),

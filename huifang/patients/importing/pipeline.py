@@ -258,7 +258,10 @@ class BatchWriter:
                     (p, f"科室“{p.department}”未在系统中登记，已归入“未映射科室”")
                 )
             patient = patients[id(p)]
+            visit_type = p.encounter.pop("visit_type", "")
             record = {"row": p.raw, "line": p.row.line}
+            if visit_type:
+                record["visit_type"] = visit_type
             if p.number in existing:
                 encounter = current[existing[p.number][0]]
                 before = {name: getattr(encounter, name) for name in ENCOUNTER_FIELDS}

@@ -267,6 +267,13 @@ class RowPreparer:
             "discharge_orders": self._text(cells, "discharge_orders"),
             "discharge_medication": self._text(cells, "discharge_medication"),
         }
+        visit_type = self._text(cells, "visit_type")
+        if visit_type:
+            # 初诊 / 复诊: first visits get their own follow-up plans.
+            visit_type = (
+                "初诊" if "初" in visit_type else "复诊" if "复" in visit_type else visit_type
+            )
+            encounter["visit_type"] = visit_type
         department = self._text(cells, "department")
         if not department:
             warnings.append(

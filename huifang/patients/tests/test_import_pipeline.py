@@ -358,3 +358,18 @@ def test_it_accepts_a_mapping_for_headers_it_does_not_know(tmp_path, medicine):
     )
     call_command("import-encounters", str(path), "--mapping", str(mapping), "--kind", "inpatient")
     assert Encounter.objects.get(number="X1").department == medicine
+
+
+def test_it_keeps_first_or_return_visit_for_the_follow_up_plans(tmp_path, medicine):
+    header = ["姓名", "门诊号", "就诊日期", "科室", "初复诊", "诊断"]
+    path = write_csv(
+        tmp_path / "mz.csv",
+        [
+            ["张三", "MZ1", "2026-11-20", "内科", "初诊病人", "J06.9 急性上呼吸道感染"],
+            ["李四", "MZ2", "2026-11-20", "内科", "复诊", ""],
+        ],
+        header=header,
+    )
+    run_import(path, kind="outpatient")
+    assert Encounter.objects.get(number="MZ1").source_record["visit_type"] == "初诊"
+    assert Encounter.objects.get(number="MZ2").source_record["visit_type"] == "复诊"
