@@ -98,8 +98,9 @@ def user_create(
         groups = list(Group.objects.filter(name__in=roles))
         if len(groups) != len(set(roles)):
             # A database migrated without the post-migrate sync (e.g. a
-            # restored dump): create the role groups rather than drop a role.
-            roles_sync()
+            # restored dump, or a flushed test database): create the content
+            # types, permissions and role groups rather than drop a role.
+            roles_sync_after_migrate()
             groups = list(Group.objects.filter(name__in=roles))
         user.groups.set(groups)
     if departments:
