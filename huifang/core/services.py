@@ -1,5 +1,7 @@
 """Writes of the core: the audit log, job-run bookkeeping and the holiday table."""
 
+import logging
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -10,6 +12,8 @@ from huifang.core import calendar
 from huifang.core.context import current_request
 from huifang.core.errors import NotFound
 from huifang.core.models import AuditAction, AuditEntry, CalendarDay, JobRun
+
+logger = logging.getLogger(__name__)
 
 # Field names whose values never go into the audit log in clear.
 MASKED_FIELDS = {"number", "phone", "id_number", "password", "token_hash"}
@@ -75,6 +79,20 @@ def audit_diff(
         else:
             diff[key] = [_json_safe(old), _json_safe(new)]
     return diff
+
+
+def job_run_record(*, name: str, work: Callable[[], dict]) -> dict:
+    """Run ``work`` as a recorded background job: a ``JobRun`` with its summary or error."""
+    run = job_run_start(name=name)
+    try:
+        summary = work()
+    except Exception as exc:
+        job_run_finish(run=run, error=f"{type(exc).__name__}: {exc}")
+        logger.exception("job %s failed", name)
+        raise
+    job_run_finish(run=run, summary=summary)
+    logger.info("job %s: %s", name, summary)
+    return summary
 
 
 def job_run_start(*, name: str) -> JobRun:

@@ -1,14 +1,10 @@
 """Background jobs of follow-ups. Thin: each calls a generation service."""
 
-import logging
-
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from huifang.core import services as core_services
 from huifang.followups.services import generation
-
-logger = logging.getLogger(__name__)
 
 
 @db_task(name="followups.generate_tasks")
@@ -18,17 +14,10 @@ def generate_tasks_task(encounter_ids: list[int]) -> dict:
 
 
 def _run_nightly() -> dict:
-    run = core_services.job_run_start(name="followups.generate_nightly")
-    try:
-        result = generation.tasks_generate_nightly()
-    except Exception as exc:
-        core_services.job_run_finish(run=run, error=f"{type(exc).__name__}: {exc}")
-        logger.exception("nightly follow-up generation failed")
-        raise
-    summary = result.as_dict()
-    core_services.job_run_finish(run=run, summary=summary)
-    logger.info("nightly follow-up generation: %s", summary)
-    return summary
+    return core_services.job_run_record(
+        name="followups.generate_nightly",
+        work=lambda: generation.tasks_generate_nightly().as_dict(),
+    )
 
 
 @db_periodic_task(crontab(hour="2", minute="30"), name="followups.generate_nightly")
