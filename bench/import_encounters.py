@@ -133,6 +133,34 @@ def raw_reference(path: Path, database: str, dsn: str, sqlite_path: Path) -> flo
     return time.monotonic() - started
 
 
+def bench_environment(work: Path, database: str, name: str) -> tuple[dict, str]:
+    """Environment for `huifang` on a fresh database: SQLite under ``work`` or PostgreSQL ``name``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HUIFANG_"))}
+    env.update(
+        HUIFANG_ENV="demo",
+        HUIFANG_VAR_DIR=str(work / "var"),
+        DJANGO_SETTINGS_MODULE="huifang.settings",
+    )
+    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    if database == "postgres":
+        drop_database(base, name)
+        import psycopg
+
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        env["DATABASE_URL"] = f"{base}/{name}"
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{work / 'var' / 'bench.sqlite3'}"
+    return env, base
+
+
+def drop_database(base: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -149,22 +177,7 @@ def main() -> None:
         f"in {time.monotonic() - t0:.1f}s"
     )
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HUIFANG_"))}
-    env.update(
-        HUIFANG_ENV="demo",
-        HUIFANG_VAR_DIR=str(work / "var"),
-        DJANGO_SETTINGS_MODULE="huifang.settings",
-    )
-    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    if args.database == "postgres":
-        import psycopg
-
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS huifang_bench WITH (FORCE)")
-            conn.execute("CREATE DATABASE huifang_bench")
-        env["DATABASE_URL"] = f"{base}/huifang_bench"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{work / 'var' / 'bench.sqlite3'}"
+    env, base = bench_environment(work, args.database, "huifang_bench")
     huifang = [sys.executable, "-m", "huifang"]
     subprocess.run([*huifang, "migrate", "--verbosity", "0"], env=env, check=True)
 
@@ -191,10 +204,7 @@ def main() -> None:
     print(f"raw {label} reference: {reference:.1f}s  = {args.rows / reference:,.0f} rows/s")
     print(f"ratio import / raw:  {seconds / reference:.1f}x")
     if args.database == "postgres":
-        import psycopg
-
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS huifang_bench WITH (FORCE)")
+        drop_database(base, "huifang_bench")
     if not args.keep:
         import shutil
 

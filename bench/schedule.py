@@ -11,7 +11,6 @@ scheduling / import for the same rows (target: at most 0.25).
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from import_encounters import generate
+from import_encounters import bench_environment, drop_database, generate
 
 SCHEDULE = r"""
 import json, resource, time
@@ -52,22 +51,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="huifang-bench-schedule-"))
     csv_path = work / "discharges.csv"
     generate(csv_path, args.rows)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HUIFANG_"))}
-    env.update(
-        HUIFANG_ENV="demo",
-        HUIFANG_VAR_DIR=str(work / "var"),
-        DJANGO_SETTINGS_MODULE="huifang.settings",
-    )
-    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    if args.database == "postgres":
-        import psycopg
-
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS huifang_bench_schedule WITH (FORCE)")
-            conn.execute("CREATE DATABASE huifang_bench_schedule")
-        env["DATABASE_URL"] = f"{base}/huifang_bench_schedule"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{work / 'var' / 'bench.sqlite3'}"
+    env, base = bench_environment(work, args.database, "huifang_bench_schedule")
     huifang = [sys.executable, "-m", "huifang"]
     subprocess.run([*huifang, "migrate", "--verbosity", "0"], env=env, check=True)
 
@@ -97,10 +81,7 @@ def main() -> None:
     print(f"peak memory:       {report['peak_mb']:.0f} MB (scheduling process)")
     print(f"ratio schedule / import: {seconds / import_seconds:.2f} (target ≤ 0.25)")
     if args.database == "postgres":
-        import psycopg
-
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS huifang_bench_schedule WITH (FORCE)")
+        drop_database(base, "huifang_bench_schedule")
 
 
 if __name__ == "__main__":
