@@ -158,14 +158,12 @@ def file_sha256(path: Path) -> str:
 class DepartmentResolver:
     """Department by code or name; unknown names go under an "unmapped" node."""
 
-    def __init__(self, *, create: bool):
-        self.create = create
+    def __init__(self):
         self.by_key: dict[str, Department] = {}
         for department in Department.objects.all():
             self.by_key.setdefault(department.code.lower(), department)
             self.by_key.setdefault(department.name, department)
         self.unmapped_root: Department | None = self.by_key.get(UNMAPPED_CODE.lower())
-        self.created: list[str] = []
 
     def resolve(self, text: str) -> tuple[Department, bool]:
         """(department, was it unknown)."""
@@ -188,7 +186,6 @@ class DepartmentResolver:
                 parent=self.unmapped_root,
                 sort_order=9999,
             )
-            self.created.append(key)
         self.by_key[key] = department
         return department, True
 
@@ -649,7 +646,7 @@ def import_encounters(
     out_dir.mkdir(parents=True, exist_ok=True)
     counts = Counts()
     preparer = RowPreparer(mapping, default_kind=default_kind, today=today)
-    departments = DepartmentResolver(create=not options.dry_run)
+    departments = DepartmentResolver()
     writer = BatchWriter(
         source=options.source, actor=options.actor, counts=counts, departments=departments
     )
