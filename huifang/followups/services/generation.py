@@ -28,13 +28,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from functools import partial
 
 from django.conf import settings
-from django.db import connections, models, transaction
+from django.db import connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from huifang.core.bulk import RowWriter
 from huifang.core.models import AuditAction
 from huifang.core.services import audit_record
 from huifang.followups import scheduling, slots
@@ -144,7 +144,7 @@ def _generate(
 ) -> GenerationResult:
     plans = load_active_plans() if plans is None else plans
     scheduler = Scheduler(today=_today(now), cancel_on_readmission=_cancel_on_readmission())
-    inserter = _TaskInserter()
+    inserter = _task_writer()
     result = GenerationResult()
     for start in range(0, len(ids), CHUNK_SIZE):
         with transaction.atomic():
@@ -271,87 +271,23 @@ def _new_row(task: PlannedTask, facts, now: datetime) -> tuple:
         task.touchpoint.max_attempts,
         task.touchpoint.priority,
         task.phone_id,
-        task,  # the reason, serialised once per distinct reason (``_TaskInserter``)
+        task,  # the reason, serialised once per distinct reason (``_task_writer``)
         task.closed_reason,
         now,
         now,
     )
 
 
-class _TaskInserter:
-    """Inserts new task rows, skipping any that already exist (``one_task_per_touchpoint``).
-
-    ``bulk_create`` prepares every value through the query compiler and
-    builds a model instance per row; for a million encounters that is most
-    of the time. Here the values are prepared once per distinct value for
-    the whole run (dates, times, reasons) and written by the database's fast
-    path: on PostgreSQL ``COPY`` into a temporary table, then one ``INSERT …
-    SELECT … ON CONFLICT DO NOTHING``; on SQLite one ``executemany`` with
-    ``ON CONFLICT DO NOTHING`` (SQLite ≥ 3.24).
-    """
-
-    def __init__(self) -> None:
-        connection = connections[FollowUpTask.objects.db]
-        self.connection = connection
-        self.postgres = connection.vendor == "postgresql"
-        fields = [FollowUpTask._meta.get_field(name) for name in _INSERT_COLUMNS]
-        self.preparers = []
-        for model_field in fields:
-            if model_field.name == "reason":
-                self.preparers.append(_reason_preparer(model_field, connection, self.postgres))
-            elif self.postgres or isinstance(
-                model_field, models.ForeignKey | models.IntegerField | models.CharField
-            ):
-                self.preparers.append(None)  # psycopg adapts Python values itself
-            elif isinstance(model_field, models.DateField):  # and DateTimeField
-                self.preparers.append(_cached(model_field, connection))
-            else:
-                self.preparers.append(partial(_prepare, model_field, connection))
-        quote = connection.ops.quote_name
-        self.table = quote(FollowUpTask._meta.db_table)
-        self.names = ", ".join(quote(f.column) for f in fields)
-        self.marks = ", ".join(["%s"] * len(fields))
-
-    def __call__(self, rows: list[tuple]) -> int:
-        """Insert ``rows`` (``_INSERT_COLUMNS`` order); returns how many went in."""
-        preparers = self.preparers
-        prepared = [
-            [value if prep is None else prep(value) for prep, value in zip(preparers, row)]  # noqa: B905
-            for row in rows
-        ]
-        with self.connection.cursor() as cursor:
-            if self.postgres:
-                return self._copy(cursor, prepared)
-            cursor.executemany(
-                f"INSERT INTO {self.table} ({self.names}) VALUES ({self.marks}) "  # noqa: S608
-                "ON CONFLICT DO NOTHING",
-                prepared,
-            )
-            return cursor.rowcount
-
-    def _copy(self, cursor, prepared) -> int:
-        staging = "huifang_new_followup_tasks"
-        # Every time: behind a transaction-pooling proxy the next chunk may
-        # run in another server session.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608
-            f"SELECT {self.names} FROM {self.table} WITH NO DATA"
-        )
-        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {staging} ({self.names}) FROM STDIN") as copy:
-            for row in prepared:
-                copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO {self.table} ({self.names}) SELECT {self.names} FROM {staging} "  # noqa: S608
-            "ON CONFLICT DO NOTHING"
-        )
-        inserted = cursor.rowcount
-        cursor.execute(f"TRUNCATE {staging}")
-        return inserted
-
-
-def _prepare(model_field, connection, value):
-    return model_field.get_db_prep_save(value, connection)
+def _task_writer() -> RowWriter:
+    """New task rows are written on the bulk path, skipping any that exist already
+    (``one_task_per_touchpoint``); reasons are serialised once per distinct reason."""
+    connection = connections[FollowUpTask.objects.db]
+    reason = _reason_preparer(
+        FollowUpTask._meta.get_field("reason"), connection, connection.vendor == "postgresql"
+    )
+    return RowWriter(
+        FollowUpTask, _INSERT_COLUMNS, skip_conflicts=True, preparers={"reason": reason}
+    )
 
 
 def _reason_preparer(model_field, connection, as_text: bool):
@@ -373,19 +309,6 @@ def _reason_preparer(model_field, connection, as_text: bool):
                 else model_field.get_db_prep_save(reason, connection)
             )
             cache[key] = found
-            return found
-
-    return prepare
-
-
-def _cached(model_field, connection):
-    cache: dict = {}
-
-    def prepare(value):
-        try:
-            return cache[value]
-        except KeyError:
-            cache[value] = found = model_field.get_db_prep_save(value, connection)
             return found
 
     return prepare
@@ -418,7 +341,7 @@ def _generate_chunk(
     *,
     plans: list[PlanRules],
     scheduler: Scheduler,
-    inserter: "_TaskInserter",
+    inserter: RowWriter,
     result: GenerationResult,
     now: datetime,
     replan_plan_id: int | None,
@@ -518,7 +441,7 @@ def _generate_chunk(
     movable_uuids: set[uuid.UUID] = set()
     arrange_patients: set[int] = set()
     if new_rows:
-        inserted = inserter(new_rows)
+        inserted = inserter.write(new_rows)
         if inserted == len(new_rows):
             statuses = [(row[0], row[1], row[8]) for row in new_rows]
         else:  # another run wrote some of them meanwhile: count only ours

@@ -21,10 +21,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from huifang.accounts.models import Department, User
+from huifang.core.bulk import allocate_ids, insert_rows
 from huifang.core.crypto import lookup_hash
 from huifang.core.errors import ApplicationError
 from huifang.core.services import audit_diff, audit_record
-from huifang.patients.importing.bulk import allocate_ids, insert_rows
 from huifang.patients.importing.mapping import ColumnMapping, looks_usable, map_headers
 from huifang.patients.importing.prepare import Prepared, Rejected, RowPreparer
 from huifang.patients.importing.reader import RejectsWriter, TableReader, detect_format
