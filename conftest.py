@@ -10,6 +10,8 @@
 """
 
 import datetime
+import os
+import shutil
 
 import pytest
 
@@ -116,3 +118,75 @@ def _fresh_calendar_cache():
     calendar.clear_caches()
     yield
     calendar.clear_caches()
+
+
+CHROMIUM = os.environ.get("HUIFANG_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium driven by Playwright; fails instead of skipping under CI."""
+    if not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)):
+        if os.environ.get("HUIFANG_REQUIRE_BROWSER") or os.environ.get("CI"):
+            pytest.fail(f"Chromium is required for browser tests and missing at {CHROMIUM}")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # the test makes between page actions are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def _browser_page(browser, width, height):
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
+    context.set_default_timeout(15_000)
+    return context, context.new_page()
+
+
+@pytest.fixture
+def page(browser):
+    """A desktop page at the agents' smallest screen, 1366×768."""
+    context, desktop = _browser_page(browser, 1366, 768)
+    yield desktop
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A page on a 390×844 phone viewport, as patients open survey links."""
+    context, phone = _browser_page(browser, 390, 844)
+    yield phone
+    context.close()
+
+
+@pytest.fixture
+def sign_in():
+    """``sign_in(page, live_server, "agent")`` signs in through the login form."""
+
+    def _sign_in(page, live_server, username, password=None):
+        page.goto(f"{live_server.url}/")
+        assert "/accounts/login/" in page.url
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(password or PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{live_server.url}/")
+
+    return _sign_in

@@ -1,66 +1,16 @@
 """What an agent does in a real browser: Debian's Chromium driven by Playwright."""
 
-import os
-import shutil
-
 import pytest
 
 from huifang.core.models import AuditEntry
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("HUIFANG_CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture
-def page():
-    if not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)):
-        if os.environ.get("HUIFANG_REQUIRE_BROWSER") or os.environ.get("CI"):
-            pytest.fail(f"Chromium is required for browser tests and missing at {CHROMIUM}")
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls
-    # the test makes between page actions are still plain synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                ],
-            )
-            context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-            context.set_default_timeout(15_000)
-            yield context.new_page()
-            context.close()
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-def _sign_in(page, live_server, username, password):
-    from conftest import PASSWORD
-
-    page.goto(f"{live_server.url}/")
-    assert "/accounts/login/" in page.url
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password or PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
-
 
 def test_it_lets_an_agent_find_a_patient_by_initials_and_reveal_a_phone(
-    page, live_server, personas, patient_medicine, patient_surgery
+    page, live_server, sign_in, personas, patient_medicine, patient_surgery
 ):
-    _sign_in(page, live_server, "agent", None)
+    sign_in(page, live_server, "agent")
     assert page.get_by_role("heading", name="工作台").is_visible()
 
     page.get_by_role("link", name="患者").first.click()
