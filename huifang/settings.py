@@ -356,3 +356,11 @@ HUIFANG_CANCEL_ON_READMISSION = envbool("HUIFANG_CANCEL_ON_READMISSION", True)
 HUIFANG_MERGE_DAYS = envint("HUIFANG_MERGE_DAYS", 3)
 # At most this many contacts per patient in any 7 days.
 HUIFANG_WEEKLY_CONTACT_CAP = envint("HUIFANG_WEEKLY_CONTACT_CAP", 2)
+
+# The workbench.
+# A claimed task stays with its agent this long; the open page renews it.
+HUIFANG_TASK_LEASE_MINUTES = envint("HUIFANG_TASK_LEASE_MINUTES", 30)
+# A callback booked by one agent opens to the team once it has waited this long unanswered.
+HUIFANG_CALLBACK_OPEN_AFTER_MINUTES = envint("HUIFANG_CALLBACK_OPEN_AFTER_MINUTES", 30)
+# A red flag reported on a call must be answered by the department within this many hours.
+HUIFANG_ESCALATION_HOURS = envint("HUIFANG_ESCALATION_HOURS", 24)

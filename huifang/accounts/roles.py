@@ -42,7 +42,12 @@ ROLES: dict[str, Role] = {
         Role(
             AGENT,
             _("Follow-up agent"),
-            (*_PATIENT_READ, "patients.reveal_phone", "followups.view_followuptask"),
+            (
+                *_PATIENT_READ,
+                "patients.reveal_phone",
+                "followups.view_followuptask",
+                "followups.work_task",
+            ),
         ),
         Role(
             CLINICIAN,
@@ -67,6 +72,9 @@ ROLES: dict[str, Role] = {
                 "core.view_auditentry",
                 "core.view_calendarday",
                 *_PLAN_MANAGE,
+                "followups.work_task",
+                "followups.reassign_task",
+                "followups.view_contactattempt",
             ),
         ),
         Role(
@@ -112,6 +120,8 @@ ROLES: dict[str, Role] = {
                 "core.delete_calendarday",
                 "core.view_calendarday",
                 *_PLAN_MANAGE,
+                "followups.reassign_task",
+                "followups.view_contactattempt",
             ),
             staff=True,
         ),

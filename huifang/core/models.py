@@ -14,6 +14,8 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", _("Logged out")
     LOGIN_FAILED = "login_failed", _("Login failed")
     API_TOKEN = "api_token", _("API token")
+    REASSIGN = "reassign", _("Reassigned")
+    TAKE_OVER = "take_over", _("Taken over")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

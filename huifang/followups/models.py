@@ -45,6 +45,12 @@ class Plan(models.Model):
     fallback_channel = models.CharField(
         _("channel when no phone is usable"), max_length=10, choices=Channel.choices, blank=True
     )
+    education_items = models.JSONField(
+        _("health education checklist"),
+        default=list,
+        blank=True,
+        help_text=_("What the agent should teach on the call; ticked off on the workbench."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -227,6 +233,28 @@ class FollowUpTask(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The claim: who is working the task now, until when (a renewable lease).
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    lease_expires_at = models.DateTimeField(_("claim expires"), null=True, blank=True)
+    # The agent who booked the pending callback; others get it only once it
+    # has waited unanswered for HUIFANG_CALLBACK_OPEN_AFTER_MINUTES.
+    callback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("callback booked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Optimistic locking: every change a person could collide with bumps it.
+    version = models.PositiveIntegerField(_("version"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -234,6 +262,10 @@ class FollowUpTask(models.Model):
         verbose_name = _("follow-up task")
         verbose_name_plural = _("follow-up tasks")
         ordering = ["next_attempt_at", "-priority", "id"]
+        permissions = [
+            ("work_task", _("Can call patients and record outcomes")),
+            ("reassign_task", _("Can reassign or take over a claimed task")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["encounter", "touchpoint", "sequence"], name="one_task_per_touchpoint"
@@ -272,14 +304,25 @@ class ContactAttempt(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("time"))
+    # When the agent opened the task: at − started_at is the handling time.
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     callback_at = models.DateTimeField(_("call back at"), null=True, blank=True)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    education = models.JSONField(_("health education given"), default=list, blank=True)
+    education_note = models.TextField(_("other education given"), blank=True)
+    red_flag = models.TextField(
+        _("worrying condition reported"),
+        blank=True,
+        help_text=_("Filled in: escalated to the attending doctor's department."),
+    )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("contact attempt")
         verbose_name_plural = _("contact attempts")
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["agent", "at"])]
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.outcome.code} {self.at:%Y-%m-%d %H:%M}"

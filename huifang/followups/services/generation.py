@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from huifang.core.bulk import RowWriter
@@ -247,6 +247,7 @@ _INSERT_COLUMNS = (
     "phone_id",
     "reason",
     "closed_reason",
+    "version",
     "created_at",
     "updated_at",
 )
@@ -273,6 +274,7 @@ def _new_row(task: PlannedTask, facts, now: datetime) -> tuple:
         task.phone_id,
         task,  # the reason, serialised once per distinct reason (``_task_writer``)
         task.closed_reason,
+        0,
         now,
         now,
     )
@@ -496,7 +498,12 @@ def _generate_chunk(
         ids = sorted(set(ids))
         result.cancelled += FollowUpTask.objects.filter(
             pk__in=ids, status__in=RECONCILABLE, attempts=0
-        ).update(status=Status.CANCELLED, closed_reason=closed_reason, updated_at=now)
+        ).update(
+            status=Status.CANCELLED,
+            closed_reason=closed_reason,
+            updated_at=now,
+            version=F("version") + 1,
+        )
         cancelled_ids.extend(ids)
     movable.update(_revive_merged(cancelled_ids, now=now))
 
@@ -718,7 +725,7 @@ def _write_arranged(merges, pushes, patients, *, cap, now: datetime, result) -> 
     for pk, fields in changes.items():
         done = FollowUpTask.objects.filter(
             pk=pk, status=Status.PENDING, attempts=attempts[pk]
-        ).update(reason=details[pk]["reason"], updated_at=now, **fields)
+        ).update(reason=details[pk]["reason"], updated_at=now, version=F("version") + 1, **fields)
         if done and pk in merged_into:
             result.merged += 1
             # Calls merged into this one now belong to its keeper.
@@ -743,7 +750,9 @@ def tasks_cancel_for_patient(*, patient_id: int, reason: str, channels=None) -> 
     tasks = FollowUpTask.objects.filter(patient_id=patient_id, status__in=RECONCILABLE)
     if channels:
         tasks = tasks.filter(channel__in=list(channels))
-    count = tasks.update(status=Status.CANCELLED, closed_reason=reason, updated_at=now)
+    count = tasks.update(
+        status=Status.CANCELLED, closed_reason=reason, updated_at=now, version=F("version") + 1
+    )
     if count:
         audit_record(
             actor=None,
@@ -766,7 +775,9 @@ def tasks_cancel_for_encounter(*, encounter_id: int, reason: str) -> int:
     now = timezone.now()
     open_tasks = FollowUpTask.objects.filter(encounter_id=encounter_id, status__in=RECONCILABLE)
     ids = list(open_tasks.values_list("id", flat=True))
-    count = open_tasks.update(status=Status.CANCELLED, closed_reason=reason, updated_at=now)
+    count = open_tasks.update(
+        status=Status.CANCELLED, closed_reason=reason, updated_at=now, version=F("version") + 1
+    )
     revived = _revive_merged(ids, now=now)
     if revived:
         _arrange(revived, now=now, result=GenerationResult())
@@ -805,7 +816,10 @@ def tasks_replan_for_plan(*, plan: Plan, actor) -> int:
         )
         ids = list(open_tasks.values_list("id", flat=True))
         changed = open_tasks.update(
-            status=Status.CANCELLED, closed_reason="plan_deactivated", updated_at=now
+            status=Status.CANCELLED,
+            closed_reason="plan_deactivated",
+            updated_at=now,
+            version=F("version") + 1,
         )
         revived = _revive_merged(ids, now=now)
         if revived:

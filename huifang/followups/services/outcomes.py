@@ -14,12 +14,15 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from huifang.core.errors import ApplicationError
 from huifang.core.services import audit_record
 from huifang.followups import scheduling, slots
 from huifang.followups.models import Channel, ContactAttempt, FollowUpTask, Outcome
 from huifang.followups.services import generation
+from huifang.followups.services.claims import task_is_held_by_other
+from huifang.followups.signals import attempt_recorded
 from huifang.patients import services as patient_services
 from huifang.patients.models import PhoneNumber
 
@@ -110,13 +113,35 @@ def _validate(
     *,
     task: FollowUpTask,
     outcome: Outcome,
+    agent,
     at: datetime,
     note: str,
     callback_at: datetime | None,
     phone: PhoneNumber | None,
+    expected_version: int | None,
 ) -> None:
     if timezone.is_naive(at) or (callback_at is not None and timezone.is_naive(callback_at)):
         raise ValueError("attempt times must be timezone-aware")
+    if expected_version is not None and task.version != expected_version:
+        raise ApplicationError(
+            _(
+                "This task changed after you opened it (a colleague recorded a call or a "
+                "manager reassigned it); nothing was saved. Reload it to see what happened."
+            ),
+            code="task_changed",
+            status=409,
+            details={"version": task.version, "expected": expected_version},
+        )
+    if getattr(agent, "is_authenticated", False) and task_is_held_by_other(
+        task, agent, timezone.now()
+    ):
+        holder = task.claimed_by
+        raise ApplicationError(
+            _("%(name)s is working on this task; nothing was saved.")
+            % {"name": holder.display_name or holder.username},
+            code="task_claimed",
+            status=409,
+        )
     if task.status != Status.PENDING:
         raise ApplicationError(
             f"该回访任务已结束（{task.get_status_display()}），不能再登记回访结果",
@@ -239,6 +264,13 @@ def attempt_record(
     note: str = "",
     callback_at: datetime | None = None,
     phone: PhoneNumber | None = None,
+    expected_version: int | None = None,
+    started_at: datetime | None = None,
+    answers: dict | None = None,
+    education: list[str] | None = None,
+    education_note: str = "",
+    red_flag: str = "",
+    feedback: list[dict] | None = None,
 ) -> ContactAttempt:
     """Record one attempt to reach the patient of ``task`` and apply ``outcome``'s rules.
 
@@ -264,18 +296,36 @@ def attempt_record(
 
     Raises ``ApplicationError``: ``task_closed``, ``note_required``,
     ``callback_required``, ``callback_in_past``, ``attempt_in_future``,
-    ``outcome_inactive``, ``phone_not_patients``. Audited (the attempt,
-    never the number in clear).
+    ``outcome_inactive``, ``phone_not_patients``; ``task_changed`` (409)
+    when ``expected_version`` — the version the agent's page showed — is no
+    longer the task's (a colleague recorded or a manager reassigned it
+    meanwhile), and ``task_claimed`` when a colleague holds the task: then
+    nothing is written. Recording releases the agent's claim; a booked
+    callback stays with the agent who booked it.
+
+    ``answers`` (the questions asked on the call), ``education`` (checklist
+    items taught) and ``education_note`` are kept on the attempt.
+    ``red_flag`` (a worrying condition the patient reported) and
+    ``feedback`` (complaints, suggestions, praise) go out on the
+    ``attempt_recorded`` signal inside this transaction; the feedback app
+    opens the cases. Audited (the attempt, never the number in clear).
     """
     with transaction.atomic():
         locked = (
             FollowUpTask.objects.select_for_update(of=("self",))
-            .select_related("patient", "touchpoint", "phone")
+            .select_related("patient", "touchpoint", "phone", "claimed_by")
             .get(pk=task.pk)
         )
         dialled = phone if phone is not None else locked.phone
         _validate(
-            task=locked, outcome=outcome, at=at, note=note, callback_at=callback_at, phone=dialled
+            task=locked,
+            outcome=outcome,
+            agent=agent,
+            at=at,
+            note=note,
+            callback_at=callback_at,
+            phone=dialled,
+            expected_version=expected_version,
         )
         before = {
             "status": locked.status,
@@ -288,13 +338,22 @@ def attempt_record(
             phone=dialled,
             agent=agent if getattr(agent, "is_authenticated", False) else None,
             at=at,
+            started_at=started_at if started_at is not None and started_at <= at else None,
             note=note.strip(),
             callback_at=callback_at,
+            answers=answers or {},
+            education=list(education or []),
+            education_note=education_note.strip(),
+            red_flag=red_flag.strip(),
         )
         attempt.full_clean()
         attempt.save()
 
         locked.attempts += 1
+        locked.version += 1
+        locked.claimed_by = None
+        locked.lease_expires_at = None
+        locked.callback_by = None
         if outcome.ends_task:
             _close(locked, _closing_status(outcome), outcome.code)
         else:
@@ -304,6 +363,8 @@ def attempt_record(
                 _schedule_retry(locked, outcome, at)
             if callback_at is not None and locked.status == Status.PENDING:
                 _book_callback(locked, callback_at)
+                if attempt.agent is not None:
+                    locked.callback_by = attempt.agent
         locked.full_clean()
         locked.save()
 
@@ -334,7 +395,17 @@ def attempt_record(
                 "phone_switched": before["phone"] != locked.phone_id,
                 "closed_reason": locked.closed_reason,
                 "cancelled": cancelled,
+                "red_flag": bool(attempt.red_flag),
+                "feedback": len(feedback or []),
             },
+        )
+        attempt_recorded.send(
+            sender=ContactAttempt,
+            attempt=attempt,
+            task=locked,
+            agent=agent,
+            feedback=list(feedback or []),
+            red_flag=attempt.red_flag,
         )
 
     task.refresh_from_db()  # the caller's copy may be stale: show it what was saved
