@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "huifang.accounts",
     "huifang.patients",
     "huifang.followups",
+    "huifang.feedback",
     "huifang.demo",
 ]
 

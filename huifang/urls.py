@@ -2,19 +2,20 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from huifang import views
 from huifang.api import api
-from huifang.patients import views as patient_views
 
 admin.site.site_header = _("Huifang follow-up · Administration")
 admin.site.site_title = _("Huifang follow-up")
 admin.site.index_title = _("Administration")
 
 urlpatterns = [
-    path("", patient_views.home, name="home"),
+    path("", views.home, name="home"),
     path("", include("huifang.core.urls")),
     path("accounts/", include("huifang.accounts.urls")),
     path("patients/", include("huifang.patients.urls")),
     path("followups/", include("huifang.followups.urls")),
+    path("feedback/", include("huifang.feedback.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

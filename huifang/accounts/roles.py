@@ -47,17 +47,29 @@ ROLES: dict[str, Role] = {
                 "patients.reveal_phone",
                 "followups.view_followuptask",
                 "followups.work_task",
+                "feedback.view_case",
+                "feedback.add_case",
             ),
         ),
         Role(
             CLINICIAN,
             _("Clinician"),
-            (*_PATIENT_READ, "patients.reveal_phone", "followups.view_followuptask"),
+            (
+                *_PATIENT_READ,
+                "patients.reveal_phone",
+                "followups.view_followuptask",
+                "feedback.view_case",
+            ),
         ),
         Role(
             DEPARTMENT_HEAD,
             _("Department head"),
-            (*_PATIENT_READ, "patients.reveal_phone", "followups.view_followuptask"),
+            (
+                *_PATIENT_READ,
+                "patients.reveal_phone",
+                "followups.view_followuptask",
+                "feedback.view_case",
+            ),
         ),
         Role(
             SERVICE_MANAGER,
@@ -75,6 +87,8 @@ ROLES: dict[str, Role] = {
                 "followups.work_task",
                 "followups.reassign_task",
                 "followups.view_contactattempt",
+                "feedback.view_case",
+                "feedback.add_case",
             ),
         ),
         Role(
@@ -86,6 +100,8 @@ ROLES: dict[str, Role] = {
                 "core.view_auditentry",
                 "followups.view_plan",
                 "followups.view_followuptask",
+                "followups.view_contactattempt",
+                "feedback.view_case",
             ),
         ),
         Role(
@@ -122,6 +138,7 @@ ROLES: dict[str, Role] = {
                 *_PLAN_MANAGE,
                 "followups.reassign_task",
                 "followups.view_contactattempt",
+                "feedback.view_case",
             ),
             staff=True,
         ),

@@ -9,7 +9,7 @@ _NAV = [
     ("imports", _("Imports"), "patients:imports", "patients.import_encounters"),
     ("plans", _("Follow-up plans"), "followups:plan_list", "followups.view_plan"),
     ("surveys", _("Satisfaction"), "core:coming", "patients.view_patient"),
-    ("feedback", _("Complaints & suggestions"), "core:coming", "patients.view_patient"),
+    ("feedback", _("Complaints & suggestions"), "feedback:case_list", "feedback.view_case"),
     ("reports", _("Reports"), "core:coming", "patients.view_patient"),
     ("audit", _("Audit log"), "core:audit", "core.view_auditentry"),
 ]

@@ -1,10 +1,19 @@
 from django.urls import path
 
-from huifang.followups import views
+from huifang.followups.views import plans as views
+from huifang.followups.views import workbench
 
 app_name = "followups"
 
 urlpatterns = [
+    path("worklist/", workbench.worklist, name="worklist"),
+    path("next/", workbench.task_next, name="task_next"),
+    path("tasks/<uuid:task_uuid>/", workbench.task_page, name="task"),
+    path("tasks/<uuid:task_uuid>/record/", workbench.task_record, name="task_record"),
+    path("tasks/<uuid:task_uuid>/lease/", workbench.task_lease, name="task_lease"),
+    path("tasks/<uuid:task_uuid>/release/", workbench.task_release, name="task_release"),
+    path("tasks/<uuid:task_uuid>/reassign/", workbench.task_reassign, name="task_reassign"),
+    path("register/", workbench.daily_register, name="register"),
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/new/", views.plan_create, name="plan_create"),
     path("plans/<slug:code>/", views.plan_detail, name="plan_detail"),

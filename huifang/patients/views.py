@@ -11,13 +11,6 @@ from huifang.patients.models import Encounter
 PAGE_SIZE = 25
 
 
-def home(request):
-    summary = None
-    if request.user.has_perm("patients.view_patient"):
-        summary = selectors.workbench_summary(user=request.user, today=timezone.localdate())
-    return render(request, "patients/home.html", {"summary": summary, "nav_active": "home"})
-
-
 def _filters_from(request) -> selectors.PatientFilters:
     try:
         department_id = int(request.GET.get("department") or 0) or None

@@ -39,3 +39,9 @@ def age_text(birth: date | None, on: date | None = None) -> str:
 @register.filter
 def age(birth: date | None) -> str:
     return age_text(birth)
+
+
+@register.filter
+def get_item(mapping, key):
+    """``counts|get_item:group``: a dict's value by a key held in a variable."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -61,7 +61,10 @@ def test_a_page_is_in_english_with_the_language_cookie(client, login):
     html = client.get("/").content.decode()
 
     assert _nav_label(html, "patients") == "Patients"
-    assert "患者" not in html
+    assert "Next task" in html
+    # Plan names are the hospital's data and stay Chinese; the interface does not.
+    assert "工作台" not in html
+    assert "下一个任务" not in html
 
 
 def test_a_page_is_in_chinese_by_default(client, login):

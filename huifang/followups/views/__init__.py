@@ -1,0 +1,1 @@
+"""Pages of follow-ups: plans (``plans``) and the agents' work (``workbench``)."""

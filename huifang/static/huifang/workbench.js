@@ -1,0 +1,143 @@
+/* The agent's workbench and worklist: keyboard first, claims kept alive.
+ *
+ * - Worklist: "N" takes the next task.
+ * - Workbench: an outcome's shortcut key (1–9, 0, letters) selects it when the
+ *   focus is not in a text box; Ctrl+Enter saves; outcomes that need a
+ *   callback time show the "call back at…" box, those that need a note mark it.
+ * - The claim on the task is renewed every few minutes while the page is
+ *   open, and given back when the agent leaves without recording.
+ * Works after htmx swaps in the next task (htmx.onLoad).
+ */
+(function () {
+  "use strict";
+
+  var RENEW_EVERY_MS = 5 * 60 * 1000;
+  var renewTimer = null;
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  function typing(target) {
+    var tag = (target && target.tagName) || "";
+    return tag === "TEXTAREA" || tag === "SELECT" ||
+      (tag === "INPUT" && !/^(radio|checkbox|button|submit)$/.test(target.type));
+  }
+
+  function bench() {
+    return document.getElementById("workbench");
+  }
+
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function localInput(date) {
+    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) +
+      "T" + pad(date.getHours()) + ":" + pad(date.getMinutes());
+  }
+
+  function refreshOutcome() {
+    var root = bench();
+    if (!root) { return; }
+    var checked = root.querySelector('input[name="outcome"]:checked');
+    var code = checked ? checked.value : "";
+    var callbacks = (root.dataset.callbackOutcomes || "").split(",");
+    var notes = (root.dataset.noteOutcomes || "").split(",");
+    var box = document.getElementById("callback-box");
+    var input = document.getElementById("callback-at");
+    if (box) {
+      var needsCallback = code !== "" && callbacks.indexOf(code) !== -1;
+      box.hidden = !needsCallback;
+      if (input) { input.required = needsCallback; }
+      if (needsCallback && input && !input.value) { input.focus(); }
+    }
+    var noteRequired = code !== "" && notes.indexOf(code) !== -1;
+    var note = document.getElementById("note");
+    var mark = document.getElementById("note-required");
+    if (note) { note.required = noteRequired; }
+    if (mark) { mark.hidden = !noteRequired; }
+  }
+
+  function renewLease() {
+    var root = bench();
+    if (!root || !root.dataset.working) { return; }
+    htmx.ajax("POST", root.dataset.leaseUrl, { target: "#lease-status", swap: "innerHTML" });
+  }
+
+  function startRenewing() {
+    if (renewTimer) { clearInterval(renewTimer); }
+    renewTimer = setInterval(renewLease, RENEW_EVERY_MS);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var root = bench();
+    if (!root) {
+      var next = document.getElementById("next-task");
+      if (next && !typing(event.target) && !event.ctrlKey && !event.metaKey && !event.altKey &&
+          (event.key === "n" || event.key === "N")) {
+        event.preventDefault();
+        next.click();
+      }
+      return;
+    }
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+      var form = document.getElementById("record-form");
+      if (form) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+      return;
+    }
+    if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var key = (event.key || "").toLowerCase();
+    if (key.length !== 1) { return; }
+    var radio = root.querySelector('input[name="outcome"][data-shortcut="' + key + '"]');
+    if (radio) {
+      event.preventDefault();
+      radio.checked = true;
+      radio.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.name === "outcome") { refreshOutcome(); }
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target.closest("[data-callback-in],[data-callback-tomorrow]") : null;
+    if (!target) { return; }
+    var input = document.getElementById("callback-at");
+    if (!input) { return; }
+    var when = new Date();
+    if (target.dataset.callbackIn) {
+      when = new Date(when.getTime() + parseInt(target.dataset.callbackIn, 10) * 60000);
+    } else {
+      var parts = target.dataset.callbackTomorrow.split(":");
+      when.setDate(when.getDate() + 1);
+      when.setHours(parseInt(parts[0], 10), parseInt(parts[1], 10), 0, 0);
+    }
+    input.value = localInput(when);
+  });
+
+  // Leaving without recording gives the task back to the team at once.
+  window.addEventListener("pagehide", function () {
+    var root = bench();
+    if (!root || !root.dataset.working || !navigator.sendBeacon) { return; }
+    var data = new FormData();
+    data.append("csrfmiddlewaretoken", csrfToken());
+    data.append("beacon", "1");
+    navigator.sendBeacon(root.dataset.releaseUrl, data);
+  });
+
+  function init() {
+    refreshOutcome();
+    if (bench()) { startRenewing(); }
+  }
+
+  if (window.htmx) {
+    htmx.onLoad(function () { init(); });
+  }
+  document.addEventListener("DOMContentLoaded", init);
+})();
