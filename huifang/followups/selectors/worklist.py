@@ -34,9 +34,10 @@ Status = FollowUpTask.Status
 
 GROUPS = ("due_now", "callbacks", "overdue", "no_phone", "mine")
 
-# Ranks of the "next task" order: a callback the agent booked, then one the
-# team has inherited, then tasks in their window, then late ones.
-RANK_MY_CALLBACK, RANK_OPEN_CALLBACK, RANK_DUE, RANK_OVERDUE = 0, 1, 2, 3
+# Ranks of the "next task" order: the task the agent already holds, a
+# callback the agent booked, then one the team has inherited, then tasks in
+# their window, then late ones.
+RANK_HELD, RANK_MY_CALLBACK, RANK_OPEN_CALLBACK, RANK_DUE, RANK_OVERDUE = -1, 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def due_q(user, now: datetime) -> Q:
 def rank_expression(user, now: datetime) -> Case:
     today = _local(now).date()
     return Case(
+        When(claimed_by=user, lease_expires_at__gt=now, then=Value(RANK_HELD)),
         When(callback_by=user, then=Value(RANK_MY_CALLBACK)),
         When(callback_by__isnull=False, then=Value(RANK_OPEN_CALLBACK)),
         When(due_until__gte=today, then=Value(RANK_DUE)),
@@ -144,7 +146,8 @@ def next_task_candidates(
 ) -> QuerySet[FollowUpTask]:
     """The tasks "next task" may hand ``user`` now, best first.
 
-    Best: a callback the agent booked, then callbacks the team inherited,
+    Best: a task the agent already holds (they resume it: one open task per
+    agent), a callback the agent booked, then callbacks the team inherited,
     then tasks in their window by priority and the nearest end of window,
     then overdue ones.
     """

@@ -17,11 +17,16 @@ from django.db import connection
 
 from huifang.core.errors import ApplicationError
 from huifang.core.models import AuditEntry
-from huifang.followups import slots
-from huifang.followups.models import ContactAttempt, FollowUpTask, Outcome, Plan, Touchpoint
+from huifang.followups.models import ContactAttempt, FollowUpTask, Outcome
 from huifang.followups.services.outcomes import attempt_record
 from huifang.patients.models import PhoneNumber
-from huifang.testing.factories import EncounterFactory, PatientFactory, PhoneFactory
+from huifang.testing.factories import (
+    EncounterFactory,
+    PatientFactory,
+    PhoneFactory,
+    make_task,
+    make_touchpoint,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,53 +37,6 @@ MONDAY = date(2026, 11, 16)
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
-
-
-# --- small factories ---------------------------------------------------------
-
-
-def make_touchpoint(plan_code="test-plan", code="call", channel="phone", **fields) -> Touchpoint:
-    plan, _ = Plan.objects.get_or_create(code=plan_code, defaults={"name": plan_code})
-    return Touchpoint.objects.create(
-        plan=plan,
-        code=code,
-        name=code,
-        offset_days=3,
-        window_days=4,
-        channel=channel,
-        **fields,
-    )
-
-
-def make_task(
-    patient,
-    *,
-    due_from=FRIDAY,
-    due_until=date(2026, 11, 18),
-    touchpoint=None,
-    encounter=None,
-    max_attempts=3,
-    phone="self",
-) -> FollowUpTask:
-    touchpoint = touchpoint or make_touchpoint()
-    encounter = encounter or patient.encounters.first()
-    if phone in ("self", "family"):
-        phone = patient.phones.filter(owner=phone).first()
-    first_slot = slots.at(due_from, time(10, 0))
-    return FollowUpTask.objects.create(
-        patient=patient,
-        encounter=encounter,
-        plan=touchpoint.plan,
-        plan_version=touchpoint.plan.version,
-        touchpoint=touchpoint,
-        channel=touchpoint.channel,
-        due_from=due_from,
-        due_until=due_until,
-        first_slot=first_slot,
-        next_attempt_at=first_slot,
-        max_attempts=max_attempts,
-        phone=phone,
-    )
 
 
 def outcome(code: str) -> Outcome:
