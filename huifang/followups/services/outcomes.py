@@ -135,10 +135,10 @@ def _validate(
     if getattr(agent, "is_authenticated", False) and task_is_held_by_other(
         task, agent, timezone.now()
     ):
-        holder = task.claimed_by
+        holder = type(agent).objects.filter(pk=task.claimed_by_id).first()
         raise ApplicationError(
             _("%(name)s is working on this task; nothing was saved.")
-            % {"name": holder.display_name or holder.username},
+            % {"name": (holder.display_name or holder.username) if holder else "?"},
             code="task_claimed",
             status=409,
         )
