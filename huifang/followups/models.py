@@ -274,6 +274,12 @@ class FollowUpTask(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["patient", "status"]),
+            # "Next task" walks pending tasks in this order and stops at the first free one.
+            models.Index(
+                fields=["-priority", "due_until", "next_attempt_at", "id"],
+                condition=models.Q(status="pending"),
+                name="task_queue",
+            ),
         ]
 
     def __str__(self) -> str:

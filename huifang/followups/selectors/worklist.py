@@ -141,22 +141,46 @@ def rank_expression(user, now: datetime) -> Case:
     )
 
 
+_QUEUE_ORDER = ("-priority", "due_until", "next_attempt_at", "pk")
+
+
+def next_task_groups(
+    *, user, now: datetime, filters: WorklistFilters | None = None
+) -> list[QuerySet[FollowUpTask]]:
+    """The tasks "next task" may hand ``user`` now, as querysets in the order to try them.
+
+    A task the agent already holds (they resume it: one open task per
+    agent); a callback the agent booked; callbacks the team inherited; tasks
+    in their window, by priority and the nearest end of window; overdue
+    ones. Each is ordered like the ``task_queue`` index, so the database
+    walks the index and stops at the first free row instead of sorting the
+    whole queue on every claim.
+    """
+    filters = filters or WorklistFilters()
+    today = _local(now).date()
+    base = FollowUpTask.objects.filter(scope_q(user), claimable_q(user, now), _filters_q(filters))
+    open_after = now - callback_open_after()
+    regular = Q(callback_by__isnull=True, next_attempt_at__lte=now) & in_call_window_q(now)
+    groups = [
+        Q(claimed_by=user, lease_expires_at__gt=now) & due_q(user, now),
+        Q(callback_by=user, next_attempt_at__lte=now),
+        Q(callback_by__isnull=False, next_attempt_at__lte=open_after) & ~Q(callback_by=user),
+        regular & Q(due_until__gte=today),
+        regular & Q(due_until__lt=today),
+    ]
+    return [base.filter(condition).order_by(*_QUEUE_ORDER) for condition in groups]
+
+
 def next_task_candidates(
     *, user, now: datetime, filters: WorklistFilters | None = None
 ) -> QuerySet[FollowUpTask]:
-    """The tasks "next task" may hand ``user`` now, best first.
-
-    Best: a task the agent already holds (they resume it: one open task per
-    agent), a callback the agent booked, then callbacks the team inherited,
-    then tasks in their window by priority and the nearest end of window,
-    then overdue ones.
-    """
+    """Every task "next task" may hand ``user`` now, best first (one query; for lists and tests)."""
     filters = filters or WorklistFilters()
     return (
         FollowUpTask.objects.filter(scope_q(user))
         .filter(claimable_q(user, now), due_q(user, now), _filters_q(filters))
         .annotate(rank=rank_expression(user, now))
-        .order_by("rank", "-priority", "due_until", "next_attempt_at", "pk")
+        .order_by("rank", *_QUEUE_ORDER)
     )
 
 

@@ -63,20 +63,22 @@ def task_claim_next(
 ) -> FollowUpTask | None:
     """Claim the best task ``agent`` may call now, or return None when none is due.
 
-    The order is ``worklist.next_task_candidates``'s. The claim lasts
+    The order is ``worklist.next_task_groups``'s. The claim lasts
     ``HUIFANG_TASK_LEASE_MINUTES``; the workbench renews it while open.
     """
     _require_work(agent)
     now = now or timezone.now()
-    candidates = worklist_selectors.next_task_candidates(user=agent, now=now, filters=filters)
+    groups = worklist_selectors.next_task_groups(user=agent, now=now, filters=filters)
     with transaction.atomic():
-        task = (
-            candidates.select_for_update(skip_locked=True, of=("self",))
-            .select_related(None)
-            .only("pk", "claimed_by_id", "lease_expires_at")
-            .first()
-        )
-        if task is None:
+        for candidates in groups:
+            task = (
+                candidates.select_for_update(skip_locked=True, of=("self",))
+                .only("pk", "claimed_by_id", "lease_expires_at")
+                .first()
+            )
+            if task is not None:
+                break
+        else:
             return None
         FollowUpTask.objects.filter(pk=task.pk).update(
             claimed_by=agent, lease_expires_at=now + lease_length(), updated_at=now

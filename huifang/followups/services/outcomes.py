@@ -29,6 +29,18 @@ from huifang.patients.models import PhoneNumber
 Status = FollowUpTask.Status
 Effect = Outcome.PatientEffect
 
+_TASK_RELATIONS = [
+    "patient",
+    "encounter",
+    "plan",
+    "touchpoint",
+    "phone",
+    "merged_into",
+    "assigned_to",
+    "claimed_by",
+    "callback_by",
+]
+
 # An attempt recorded a little ahead of the server clock (a slow PC clock)
 # is accepted; beyond this it is a typing mistake.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -346,7 +358,9 @@ def attempt_record(
             education_note=education_note.strip(),
             red_flag=red_flag.strip(),
         )
-        attempt.full_clean()
+        # The related rows were just read (the task under lock): checking each
+        # foreign key again would cost a query apiece on every call.
+        attempt.full_clean(exclude=["task", "outcome", "phone", "agent"])
         attempt.save()
 
         locked.attempts += 1
@@ -365,7 +379,10 @@ def attempt_record(
                 _book_callback(locked, callback_at)
                 if attempt.agent is not None:
                     locked.callback_by = attempt.agent
-        locked.full_clean()
+        # Field checks only: the row is locked and its keys and uniques are unchanged.
+        locked.full_clean(
+            exclude=_TASK_RELATIONS, validate_unique=False, validate_constraints=False
+        )
         locked.save()
 
         # After the task is saved closed, so cancelling "every pending task"
