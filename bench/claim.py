@@ -45,12 +45,12 @@ def setup_django(env: dict) -> None:
 
 def prepare(tasks: int, workers: int) -> list[int]:
     """Departments, agents and the queue; returns the agents' ids."""
+    from django.db import connection
+
     from huifang.accounts import roles
     from huifang.accounts.models import Department
     from huifang.accounts.services import department_create, user_create
     from huifang.testing.workload import due_tasks
-
-    from django.db import connection
 
     medicine = department_create(code="MED", name="内科", kind=Department.Kind.DEPARTMENT)
     due_tasks(count=tasks, department=medicine, now=NOW)
