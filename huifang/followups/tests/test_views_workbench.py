@@ -144,6 +144,25 @@ class TestTaskPage:
         assert "HIV病" in html
         assert "敏感" in html
 
+    def test_earlier_complaints_of_the_patient_are_shown_before_the_call(
+        self, client, login, task, personas
+    ):
+        from huifang.feedback.services import case_create
+
+        case_create(
+            actor=personas["manager"],
+            kind="complaint",
+            source="hotline",
+            description="上次住院陪护床收费不清楚",
+            encounter=task.encounter,
+        )
+        login("agent")
+
+        html = client.get(f"/followups/tasks/{task.uuid}/").content.decode()
+
+        assert 'data-testid="patient-cases"' in html
+        assert "上次住院陪护床收费不清楚" in html
+
     def test_fifty_earlier_encounters_open_in_a_fixed_number_of_queries(
         self, client, login, task, patient_medicine, django_assert_max_num_queries
     ):
