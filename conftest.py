@@ -124,8 +124,15 @@ CHROMIUM = os.environ.get("HUIFANG_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture
-def browser():
-    """Debian's Chromium driven by Playwright; fails instead of skipping under CI."""
+def browser(django_db_serialized_rollback):
+    """Debian's Chromium driven by Playwright; fails instead of skipping under CI.
+
+    Browser tests talk to a live server, so their database is not rolled
+    back but flushed. With serialized rollback the migrations' data (roles,
+    outcomes, default plans) comes back for the next such test, and the
+    flush does not re-run post-migrate hooks that would recreate the roles
+    under new ids.
+    """
     if not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)):
         if os.environ.get("HUIFANG_REQUIRE_BROWSER") or os.environ.get("CI"):
             pytest.fail(f"Chromium is required for browser tests and missing at {CHROMIUM}")
