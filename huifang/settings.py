@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "huifang.accounts",
     "huifang.patients",
     "huifang.followups",
+    "huifang.surveys",
     "huifang.demo",
 ]
 
@@ -356,3 +357,6 @@ HUIFANG_CANCEL_ON_READMISSION = envbool("HUIFANG_CANCEL_ON_READMISSION", True)
 HUIFANG_MERGE_DAYS = envint("HUIFANG_MERGE_DAYS", 3)
 # At most this many contacts per patient in any 7 days.
 HUIFANG_WEEKLY_CONTACT_CAP = envint("HUIFANG_WEEKLY_CONTACT_CAP", 2)
+
+# Questionnaires: a link sent to a patient (SMS, QR code) works for this many days.
+HUIFANG_SURVEY_LINK_DAYS = envint("HUIFANG_SURVEY_LINK_DAYS", 14)

@@ -36,13 +36,35 @@ _PLAN_MANAGE = (
     "followups.change_outcome",
     "followups.view_followuptask",
 )
+# Questionnaires: agents ask them and record answers; managers build them;
+# the quality office reads scores and voids answers that must not count.
+_SURVEY_ASK = (
+    "surveys.view_questionnaire",
+    "surveys.view_dispatch",
+    "surveys.add_dispatch",
+    "surveys.view_response",
+    "surveys.add_response",
+)
+_SURVEY_MANAGE = (
+    *_SURVEY_ASK,
+    "surveys.add_questionnaire",
+    "surveys.change_questionnaire",
+    "surveys.view_scores",
+)
+_SURVEY_OVERSEE = (
+    "surveys.view_questionnaire",
+    "surveys.view_dispatch",
+    "surveys.view_response",
+    "surveys.view_scores",
+    "surveys.void_response",
+)
 ROLES: dict[str, Role] = {
     role.name: role
     for role in [
         Role(
             AGENT,
             _("Follow-up agent"),
-            (*_PATIENT_READ, "patients.reveal_phone", "followups.view_followuptask"),
+            (*_PATIENT_READ, "patients.reveal_phone", "followups.view_followuptask", *_SURVEY_ASK),
         ),
         Role(
             CLINICIAN,
@@ -52,7 +74,14 @@ ROLES: dict[str, Role] = {
         Role(
             DEPARTMENT_HEAD,
             _("Department head"),
-            (*_PATIENT_READ, "patients.reveal_phone", "followups.view_followuptask"),
+            (
+                *_PATIENT_READ,
+                "patients.reveal_phone",
+                "followups.view_followuptask",
+                "surveys.view_questionnaire",
+                "surveys.view_response",
+                "surveys.view_scores",
+            ),
         ),
         Role(
             SERVICE_MANAGER,
@@ -67,6 +96,7 @@ ROLES: dict[str, Role] = {
                 "core.view_auditentry",
                 "core.view_calendarday",
                 *_PLAN_MANAGE,
+                *_SURVEY_MANAGE,
             ),
         ),
         Role(
@@ -78,6 +108,7 @@ ROLES: dict[str, Role] = {
                 "core.view_auditentry",
                 "followups.view_plan",
                 "followups.view_followuptask",
+                *_SURVEY_OVERSEE,
             ),
         ),
         Role(
@@ -112,6 +143,8 @@ ROLES: dict[str, Role] = {
                 "core.delete_calendarday",
                 "core.view_calendarday",
                 *_PLAN_MANAGE,
+                *_SURVEY_MANAGE,
+                "surveys.void_response",
             ),
             staff=True,
         ),
