@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.api import api
 from huifang.patients import views as patient_views
+from huifang.surveys import public_views as survey_public_views
 
 admin.site.site_header = _("Huifang follow-up · Administration")
 admin.site.site_title = _("Huifang follow-up")
@@ -15,6 +16,8 @@ urlpatterns = [
     path("accounts/", include("huifang.accounts.urls")),
     path("patients/", include("huifang.patients.urls")),
     path("followups/", include("huifang.followups.urls")),
+    path("surveys/", include("huifang.surveys.urls")),
+    path("s/<str:token>", survey_public_views.patient_form, name="survey_link"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
