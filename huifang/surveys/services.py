@@ -130,15 +130,22 @@ def questionnaire_draft(*, actor: User | None, questionnaire: Questionnaire) -> 
         if existing is not None:
             return existing
         latest = Questionnaire.objects.filter(code=questionnaire.code).aggregate(v=Max("version"))
-        draft = Questionnaire.objects.create(
-            code=questionnaire.code,
-            version=(latest["v"] or 0) + 1,
-            title=questionnaire.title,
-            description=questionnaire.description,
-            status=Questionnaire.Status.DRAFT,
-            is_builtin=questionnaire.is_builtin,
-            created_by=actor,
-        )
+        try:
+            with transaction.atomic():
+                draft = Questionnaire.objects.create(
+                    code=questionnaire.code,
+                    version=(latest["v"] or 0) + 1,
+                    title=questionnaire.title,
+                    description=questionnaire.description,
+                    status=Questionnaire.Status.DRAFT,
+                    is_builtin=questionnaire.is_builtin,
+                    created_by=actor,
+                )
+        except IntegrityError:
+            # Another manager started the draft a moment ago: edit that one.
+            return Questionnaire.objects.get(
+                code=questionnaire.code, status=Questionnaire.Status.DRAFT
+            )
         Item.objects.bulk_create(
             [
                 Item(

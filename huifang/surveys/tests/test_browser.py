@@ -82,3 +82,80 @@ def test_it_refuses_an_expired_link_with_a_clear_page(phone_page, live_server, s
         phone_page.goto(f"{live_server.url}{url}")
         assert phone_page.get_by_test_id("closed-title").inner_text() == "链接已过期"
     assert phone_page.get_by_role("button", name="提交").count() == 0
+
+
+def test_it_takes_a_questionnaire_from_the_builder_to_the_phone_to_the_scores(
+    browser, page, phone_page, live_server, sign_in, personas, patient_medicine
+):
+    # A manager builds a conditional questionnaire and publishes it.
+    sign_in(page, live_server, "manager")
+    page.goto(f"{live_server.url}/surveys/new/")
+    page.get_by_label("代码").fill("discharge-check")
+    page.get_by_label("标题").fill("出院小调查")
+    page.get_by_role("button", name="保存").click()
+    page.get_by_test_id("questionnaire-title").wait_for()
+
+    def add(code, text, kind, dimension="", rule=None):
+        page.get_by_role("link", name="添加题目").click()
+        page.get_by_label("代码").fill(code)
+        page.get_by_label("题目", exact=True).fill(text)
+        page.get_by_label("题型").select_option(kind)
+        page.get_by_label("必答").check()
+        if dimension:
+            page.get_by_label("维度").select_option(dimension)
+        if rule:
+            page.get_by_label("题目 1").select_option(rule[0])
+            page.get_by_label("比较方式 1").select_option(rule[1])
+            page.get_by_label("值 1").fill(rule[2])
+        page.get_by_role("button", name="保存").click()
+        page.locator(f'tr[data-item="{code}"]').wait_for()
+
+    add("overall", "您对这次住院满意吗？", "satisfaction5", "overall")
+    add("why", "哪里让您不满意？", "text", rule=("overall", "lte", "2"))
+    add("recommend", "您会向亲友推荐我们吗？", "rating10", "overall")
+    assert (
+        page.locator('tr[data-item="why"] [data-testid="condition"]').inner_text() == "overall ≤ 2"
+    )
+    page.get_by_test_id("publish").click()
+    page.get_by_test_id("status").filter(has_text="启用").wait_for()
+
+    # An agent asks it on the phone: satisfied, so "why" is not asked.
+    agent_context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    agent = agent_context.new_page()
+    sign_in(agent, live_server, "agent")
+    agent.goto(f"{live_server.url}/surveys/record/discharge-check/{patient_medicine.uuid}/")
+    agent.get_by_label("非常满意").check()
+    assert agent.get_by_role("group", name="哪里让您不满意？").is_hidden()
+    agent.get_by_role("group", name="您会向亲友推荐我们吗？").get_by_label("10").check()
+    agent.get_by_role("button", name="保存答卷").click()
+    agent.get_by_test_id("answer-table").wait_for()
+    agent_context.close()
+
+    # The patient answers from a link on a phone: dissatisfied, so "why" is asked.
+    from huifang.surveys.selectors import questionnaire_active
+
+    _dispatch, url = services.dispatch_create(
+        actor=personas["agent"],
+        questionnaire=questionnaire_active("discharge-check"),
+        patient=patient_medicine,
+        channel="sms",
+    )
+    phone_page.goto(f"{live_server.url}{url}")
+    phone_page.get_by_label("不满意", exact=True).check()
+    phone_page.get_by_role("group", name="哪里让您不满意？").get_by_role("textbox").fill("太吵")
+    phone_page.get_by_role("group", name="您会向亲友推荐我们吗？").get_by_label("6").check()
+    phone_page.get_by_role("button", name="提交").click()
+    phone_page.get_by_test_id("closed-title").wait_for()
+
+    # The scores agree with hand computation (docs/surveys.md):
+    # overall 5 and 1 → (100 + 0) / 2 = 50.0, satisfaction rate 1 of 2 = 50.0 %;
+    # recommend 10 and 6 → 1 promoter, 1 detractor → NPS 0.0;
+    # dimension "overall": 100, 0, 100, 60 → 65.0; 1 link sent, 1 completed → 100.0 %.
+    page.goto(f"{live_server.url}/surveys/scores/discharge-check/")
+    overall = page.locator('tr[data-item="overall"]')
+    assert overall.locator("td").nth(2).inner_text() == "50.0"
+    assert overall.get_by_test_id("satisfaction-rate").inner_text() == "50.0%"
+    assert page.locator('tr[data-item="recommend"]').get_by_test_id("nps").inner_text() == "0.0"
+    dimension = page.locator('tr[data-dimension="overall"]').get_by_test_id("dimension-score")
+    assert dimension.inner_text() == "65.0"
+    assert page.get_by_test_id("response-rate").inner_text() == "100.0%"
