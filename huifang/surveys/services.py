@@ -604,7 +604,8 @@ def response_record(
     to questions hidden by their condition are dropped. Bad input raises
     ``ApplicationError`` (code ``invalid_answers``) with ``details`` =
     ``{"items": {code: message}}``. With a ``dispatch``, at most one
-    response is stored for it; the dispatch becomes completed.
+    response is stored for it; the dispatch becomes completed. Without
+    one, a completed dispatch of ``channel`` is written to the ledger.
     ``response_recorded`` is sent inside the transaction with the answers
     that open a feedback case or are a clinical red flag.
     ``actor=None`` is the patient answering a link.
@@ -643,6 +644,19 @@ def response_record(
             if dispatch.status in (Dispatch.Status.EXPIRED, Dispatch.Status.REFUSED):
                 raise Conflict(_("This questionnaire link is closed."), code="dispatch_closed")
         now = timezone.now()
+        if dispatch is None:
+            # Asked without a dispatch (on the phone, from an import): the
+            # ledger still gets its row, so response rates count every asking.
+            dispatch = Dispatch.objects.create(
+                questionnaire=questionnaire,
+                patient=patient,
+                encounter=encounter,
+                task=task,
+                channel=channel,
+                status=Dispatch.Status.SENT,
+                sent_at=now,
+                created_by=actor,
+            )
         response = Response(
             questionnaire=questionnaire,
             dispatch=dispatch,

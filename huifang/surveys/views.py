@@ -362,6 +362,16 @@ def record(request, code: str, patient_uuid):
     if questionnaire is None:
         raise NotFound(_("No active version of this questionnaire"), code="questionnaire_not_found")
     errors, values, status = {}, {}, 200
+    if request.method == "POST" and request.POST.get("refused"):
+        dispatch, _url = services.dispatch_create(
+            actor=request.user,
+            questionnaire=questionnaire,
+            patient=patient,
+            channel=SurveyChannel.PHONE,
+        )
+        services.dispatch_refuse(actor=request.user, dispatch=dispatch)
+        messages.info(request, _("Recorded that the patient declined the questionnaire."))
+        return redirect(reverse("patients:detail", args=[patient.uuid]))
     if request.method == "POST":
         raw = answers_from_post(questionnaire, request.POST)
         try:

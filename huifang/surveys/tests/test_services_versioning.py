@@ -253,11 +253,19 @@ def test_it_counts_the_response_rate_from_the_ledger(questionnaire, personas, pa
     ]
     services.response_submit_link(dispatch=dispatches[0], answers=GOOD)
     services.dispatch_refuse(actor=agent, dispatch=dispatches[1])
+    # Asked on the phone without a dispatch: the ledger gets a completed row.
+    services.response_record(
+        actor=agent,
+        questionnaire=questionnaire,
+        answers=GOOD,
+        channel="phone",
+        patient=patient_medicine,
+    )
 
     scores = selectors.questionnaire_scores(user=personas["manager"], code=questionnaire.code)
-    assert scores.dispatched == 4 and scores.completed == 1
-    assert scores.response_rate == 25.0
-    assert scores.by_status == {"completed": 1, "refused": 1, "sent": 2}
+    assert scores.dispatched == 5 and scores.completed == 2
+    assert scores.response_rate == 40.0
+    assert scores.by_status == {"completed": 2, "refused": 1, "sent": 2}
 
 
 def test_it_expires_unanswered_links(questionnaire, personas, patient_medicine):

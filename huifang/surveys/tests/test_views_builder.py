@@ -264,3 +264,15 @@ def test_it_keeps_the_agents_answers_when_one_is_missing(
     assert page.status_code == 400
     assert "请回答这个问题" in html
     assert 'value="1" checked' in html
+
+
+def test_it_records_a_refusal_in_the_ledger(client, login, questionnaire, patient_medicine):
+    from huifang.surveys.models import Dispatch
+
+    login("agent")
+    url = f"/surveys/record/{questionnaire.code}/{patient_medicine.uuid}/"
+    page = client.post(url, {"refused": "1"})
+    assert page.status_code == 302
+    dispatch = Dispatch.objects.get()
+    assert (dispatch.channel, dispatch.status) == ("phone", "refused")
+    assert not Response.objects.exists()
