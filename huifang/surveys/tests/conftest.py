@@ -81,3 +81,9 @@ def build_questionnaire(actor=None, code="ward-check", publish=True):
 @pytest.fixture
 def questionnaire(db):
     return build_questionnaire()
+
+
+@pytest.fixture
+def built_questionnaire_items(questionnaire):
+    """The questions in order, as plain objects (hypothesis reuses them across examples)."""
+    return list(questionnaire.items.order_by("position"))

@@ -1,7 +1,7 @@
 """Conditions on earlier answers (AND / OR), hidden questions dropped, answer types."""
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from huifang.core.errors import ApplicationError
@@ -156,3 +156,29 @@ def test_it_compares_numbers_as_numbers(op, answer, expected):
             "lte": answer <= expected,
         }[op]
     )
+
+
+ANSWER_VALUES = st.one_of(
+    st.none(),
+    st.sampled_from(["", "1", "2", "5", "6", "yes", "no", "x", "10", "2026-11-30"]),
+    st.integers(min_value=-2, max_value=12),
+    st.lists(st.sampled_from(["a", "b", "z"]), max_size=3),
+)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    raw=st.dictionaries(
+        st.sampled_from(["overall", "nurses", "why", "recommend", "pain"]), ANSWER_VALUES
+    )
+)
+def test_it_never_keeps_an_answer_to_a_hidden_question(built_questionnaire_items, raw):
+    items = built_questionnaire_items
+    clean, errors = rules.clean_answers(items, raw)
+    assert set(clean).isdisjoint(errors)
+    why_shown = rules.condition_met(items[2].condition, clean)
+    if not why_shown:
+        assert "why" not in clean and "why" not in errors
+    for item in items:
+        if item.code in clean and item.code != "why":
+            assert rules.coerce(item, clean[item.code]) == clean[item.code]

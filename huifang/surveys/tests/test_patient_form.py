@@ -132,3 +132,31 @@ def test_it_hides_agent_only_questions_from_the_patient(client, personas, patien
     html = client.get(url).content.decode()
     assert 'name="q-recovery"' in html
     assert 'name="q-answered-by"' not in html
+
+
+def test_it_speaks_english_to_a_patient_who_chose_it(client, link, settings):
+    _dispatch, url = link
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(url).content.decode()
+    assert "Dear Mr 张, hello!" in html
+    assert "Very satisfied" in html and "非常满意" not in html
+
+
+def test_it_keeps_staff_pages_behind_sign_in(client, db):
+    page = client.get("/surveys/")
+    assert page.status_code == 302 and "/accounts/login/" in page["Location"]
+
+
+def test_it_runs_the_expiry_job(questionnaire, personas, patient_medicine):
+    from huifang.surveys.tasks import expire_links
+
+    dispatch, _url = services.dispatch_create(
+        actor=personas["agent"],
+        questionnaire=questionnaire,
+        patient=patient_medicine,
+        channel="sms",
+    )
+    with time_machine.travel(dispatch.expires_at + datetime.timedelta(minutes=5)):
+        expire_links.call_local()
+    dispatch.refresh_from_db()
+    assert dispatch.status == Dispatch.Status.EXPIRED
