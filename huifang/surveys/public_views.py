@@ -5,6 +5,7 @@ the questions — nothing else about the patient (no diagnosis, no numbers).
 """
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,6 +61,7 @@ def _expired(dispatch: Dispatch) -> bool:
     return dispatch.expires_at is not None and dispatch.expires_at <= timezone.now()
 
 
+@login_not_required
 @never_cache
 @csrf_protect
 def patient_form(request, token: str):
