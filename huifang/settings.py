@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "huifang.accounts",
     "huifang.patients",
     "huifang.followups",
+    "huifang.surveys",
     "huifang.feedback",
     "huifang.demo",
 ]
@@ -365,3 +366,6 @@ HUIFANG_TASK_LEASE_MINUTES = envint("HUIFANG_TASK_LEASE_MINUTES", 30)
 HUIFANG_CALLBACK_OPEN_AFTER_MINUTES = envint("HUIFANG_CALLBACK_OPEN_AFTER_MINUTES", 30)
 # A red flag reported on a call must be answered by the department within this many hours.
 HUIFANG_ESCALATION_HOURS = envint("HUIFANG_ESCALATION_HOURS", 24)
+
+# Questionnaires: a link sent to a patient (SMS, QR code) works for this many days.
+HUIFANG_SURVEY_LINK_DAYS = envint("HUIFANG_SURVEY_LINK_DAYS", 14)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang import views
 from huifang.api import api
+from huifang.surveys import public_views as survey_public_views
 
 admin.site.site_header = _("Huifang follow-up · Administration")
 admin.site.site_title = _("Huifang follow-up")
@@ -16,6 +17,8 @@ urlpatterns = [
     path("patients/", include("huifang.patients.urls")),
     path("followups/", include("huifang.followups.urls")),
     path("feedback/", include("huifang.feedback.urls")),
+    path("surveys/", include("huifang.surveys.urls")),
+    path("s/<str:token>", survey_public_views.patient_form, name="survey_link"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -36,6 +36,28 @@ _PLAN_MANAGE = (
     "followups.change_outcome",
     "followups.view_followuptask",
 )
+# Questionnaires: agents ask them and record answers; managers build them;
+# the quality office reads scores and voids answers that must not count.
+_SURVEY_ASK = (
+    "surveys.view_questionnaire",
+    "surveys.view_dispatch",
+    "surveys.add_dispatch",
+    "surveys.view_response",
+    "surveys.add_response",
+)
+_SURVEY_MANAGE = (
+    *_SURVEY_ASK,
+    "surveys.add_questionnaire",
+    "surveys.change_questionnaire",
+    "surveys.view_scores",
+)
+_SURVEY_OVERSEE = (
+    "surveys.view_questionnaire",
+    "surveys.view_dispatch",
+    "surveys.view_response",
+    "surveys.view_scores",
+    "surveys.void_response",
+)
 ROLES: dict[str, Role] = {
     role.name: role
     for role in [
@@ -49,6 +71,7 @@ ROLES: dict[str, Role] = {
                 "followups.work_task",
                 "feedback.view_case",
                 "feedback.add_case",
+                *_SURVEY_ASK,
             ),
         ),
         Role(
@@ -69,6 +92,9 @@ ROLES: dict[str, Role] = {
                 "patients.reveal_phone",
                 "followups.view_followuptask",
                 "feedback.view_case",
+                "surveys.view_questionnaire",
+                "surveys.view_response",
+                "surveys.view_scores",
             ),
         ),
         Role(
@@ -89,6 +115,7 @@ ROLES: dict[str, Role] = {
                 "followups.view_contactattempt",
                 "feedback.view_case",
                 "feedback.add_case",
+                *_SURVEY_MANAGE,
             ),
         ),
         Role(
@@ -102,6 +129,7 @@ ROLES: dict[str, Role] = {
                 "followups.view_followuptask",
                 "followups.view_contactattempt",
                 "feedback.view_case",
+                *_SURVEY_OVERSEE,
             ),
         ),
         Role(
@@ -139,6 +167,8 @@ ROLES: dict[str, Role] = {
                 "followups.reassign_task",
                 "followups.view_contactattempt",
                 "feedback.view_case",
+                *_SURVEY_MANAGE,
+                "surveys.void_response",
             ),
             staff=True,
         ),

@@ -69,9 +69,13 @@ class ApplicationErrorMiddleware:
 
 
 class LoginRequiredMiddleware(BaseLoginRequired):
-    """Every page needs a signed-in user; the API authenticates on its own."""
+    """Every page needs a signed-in user; the API authenticates on its own.
+
+    A patient's survey link (``/s/<token>``) is the exception: the token is
+    the credential, and patients have no account.
+    """
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/s/")):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
