@@ -1,4 +1,4 @@
-"""Opens cases from what agents capture on calls (follow-ups' ``attempt_recorded``)."""
+"""Opens cases from what agents capture on calls and from flagged questionnaire answers."""
 
 from django.dispatch import receiver
 
@@ -6,6 +6,7 @@ from huifang.feedback.models import Case
 from huifang.feedback.services import case_create
 from huifang.followups import panels
 from huifang.followups.signals import attempt_recorded
+from huifang.surveys.signals import response_recorded
 
 
 @receiver(attempt_recorded, dispatch_uid="feedback.cases_from_call")
@@ -48,3 +49,33 @@ def previous_cases_panel(*, user, patient):
         "template": "feedback/_patient_cases.html",
         "context": {"cases": case_list_for_patient(user=user, patient=patient)},
     }
+
+
+@receiver(response_recorded, dispatch_uid="feedback.cases_from_answers")
+def cases_from_answers(sender, response, flagged, **kwargs) -> None:
+    """Answers flagged in the questionnaire open cases: one escalation, one complaint at most."""
+    red_flags = [answer for answer in flagged if answer.red_flag]
+    feedback = [answer for answer in flagged if answer.opens_feedback and not answer.red_flag]
+    common = {
+        "actor": response.recorded_by,
+        "source": Case.Source.QUESTIONNAIRE,
+        "patient": response.patient,
+        "encounter": response.encounter,
+        "task": response.task,
+        "now": response.submitted_at,
+    }
+    if red_flags:
+        case_create(
+            kind=Case.Kind.ESCALATION,
+            severity=Case.Severity.HIGH,
+            description=_answers_text(red_flags),
+            **common,
+        )
+    if feedback:
+        case_create(kind=Case.Kind.COMPLAINT, description=_answers_text(feedback), **common)
+
+
+def _answers_text(answers) -> str:
+    from huifang.surveys.answers import answer_label
+
+    return "\n".join(f"{a.item.text} {answer_label(a.item, a.value)}" for a in answers)

@@ -7,15 +7,16 @@ that answers wins, else the built-in set is used. Answers travel on the
 ``ContactAttempt`` (``answers``) and the ``attempt_recorded`` signal, inside
 the call's transaction.
 
-A question set has ``template`` and ``context`` (to render inside the
-workbench form; field names start with ``q-``) and ``answers()``, which
-returns the JSON-safe answers or raises ``ApplicationError`` with a message
-per field in ``details["fields"]``.
+A question set has ``render()`` (the HTML to put inside the workbench's
+form; field names start with ``q-``) and ``answers()``, which returns the
+JSON-safe answers or raises ``ApplicationError``. Answers are only read when
+the call reached someone: "no answer" never trips over a required question.
 """
 
 from collections.abc import Callable
 
 from django import forms
+from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -76,11 +77,11 @@ class BuiltinQuestionsForm(forms.Form):
 class BuiltinQuestions:
     """The recovery and satisfaction questions asked until a questionnaire is set."""
 
-    template = "followups/_builtin_questions.html"
-
     def __init__(self, *, task, data=None):
         self.form = BuiltinQuestionsForm(data=data)
-        self.context = {"form": self.form}
+
+    def render(self) -> str:
+        return render_to_string("followups/_builtin_questions.html", {"form": self.form})
 
     def answers(self) -> dict:
         if not self.form.is_valid():

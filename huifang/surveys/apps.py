@@ -6,3 +6,7 @@ class SurveysConfig(AppConfig):
     name = "huifang.surveys"
     label = "surveys"
     verbose_name = _("Questionnaires")
+
+    def ready(self) -> None:
+        # Asks touchpoints' questionnaires on the workbench; stores the call's answers.
+        from huifang.surveys import workbench  # noqa: F401

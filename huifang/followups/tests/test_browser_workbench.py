@@ -78,7 +78,10 @@ def test_an_agent_works_the_queue_and_another_departments_head_cannot_look(
         done = FollowUpTask.objects.get(pk=second.pk)
         assert done.status == "done"
         attempt = ContactAttempt.objects.get(task=done)
-        assert attempt.answers == {"recovery": "good", "satisfaction": "dissatisfied"}
+        assert attempt.answers == {
+            "recovery": "good",
+            "satisfaction": "dissatisfied",
+        }
         case = Case.objects.get()
         assert (case.kind, case.category, case.patient_id) == ("complaint", "cost", done.patient_id)
         assert case.description == "出院结算多收了一天床位费"

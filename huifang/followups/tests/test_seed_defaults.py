@@ -33,48 +33,59 @@ EXPECTED_OUTCOMES = {
 }
 
 # plan code: priority, encounter kinds, tags, touchpoints
-# touchpoint: code, anchor, offset, window, channel, condition, questionnaire,
-# repeat every, repeat max
+# touchpoint: code, anchor, offset, window, channel, condition, questionnaire
+# (the calls' questionnaires are named by surveys' migration 0003), repeat
+# every, repeat max
 EXPECTED_PLANS = {
     "inpatient-discharge": (
         0,
         ["inpatient"],
         [],
         [
-            ("first-call", "discharge", 3, 4, "phone", "", "", None, 0),
+            ("first-call", "discharge", 3, 4, "phone", "", "inpatient-discharge", None, 0),
             ("satisfaction", "discharge", 15, 10, "web", "", "inpatient-satisfaction", None, 0),
-            ("targeted-call", "discharge", 30, 5, "phone", "chronic_or_surgical", "", None, 0),
+            (
+                "targeted-call",
+                "discharge",
+                30,
+                5,
+                "phone",
+                "chronic_or_surgical",
+                "inpatient-discharge",
+                None,
+                0,
+            ),
         ],
     ),
     "outpatient-surgery": (
         0,
         ["day_surgery"],
         [],
-        [("first-call", "procedure", 1, 5, "phone", "", "", None, 0)],
+        [("first-call", "procedure", 1, 5, "phone", "", "surgery", None, 0)],
     ),
     "maternity-newborn": (
         0,
         ["maternity", "newborn"],
         [],
-        [("first-call", "discharge", 3, 4, "phone", "", "", None, 0)],
+        [("first-call", "discharge", 3, 4, "phone", "", "maternity-newborn", None, 0)],
     ),
     "specialist-first-visit": (
         10,
         ["outpatient"],
         ["初诊"],
-        [("first-call", "visit", 7, 3, "phone", "", "", None, 0)],
+        [("first-call", "visit", 7, 3, "phone", "", "outpatient", None, 0)],
     ),
     "general-first-visit": (
         5,
         ["outpatient"],
         ["初诊"],
-        [("first-call", "visit", 10, 3, "phone", "", "", None, 0)],
+        [("first-call", "visit", 10, 3, "phone", "", "outpatient", None, 0)],
     ),
     "health-check-abnormal": (
         0,
         ["health_check"],
         list(AbnormalFinding.Kind.values),
-        [("abnormal-call", "visit", 1, 5, "phone", "", "", 30, 6)],
+        [("abnormal-call", "visit", 1, 5, "phone", "", "health-check-recheck", 30, 6)],
     ),
 }
 

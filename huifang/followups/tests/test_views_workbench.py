@@ -230,7 +230,10 @@ class TestRecording:
         assert response["HX-Redirect"] == "/"  # nothing else due
         assert FollowUpTask.objects.get(pk=task.pk).status == "done"
         attempt = ContactAttempt.objects.get()
-        assert attempt.answers == {"recovery": "good", "satisfaction": "fairly_satisfied"}
+        assert attempt.answers == {
+            "recovery": "good",
+            "satisfaction": "fairly_satisfied",
+        }
         case = Case.objects.get()
         assert (case.kind, case.category) == ("complaint", "cost")
 

@@ -122,7 +122,7 @@ def _workbench_context(
         "task": task,
         "patient": task.patient,
         "form": form,
-        "questions": questions or question_set(task=task),
+        "questions_html": (questions or question_set(task=task)).render(),
         "error": error,
         "can_work": can_work and task.status == FollowUpTask.Status.PENDING and not held_by_other,
         "held_by_other": held_by_other,
@@ -187,7 +187,8 @@ def task_record(request, task_uuid):
         return _record_error(request, task, form=form, questions=questions, message=first)
     data = form.cleaned_data
     try:
-        answers = questions.answers()
+        # Answers count only when someone was reached; "no answer" skips them.
+        answers = questions.answers() if data["outcome"].counts_as_success else {}
         attempt_record(
             task=task,
             outcome=data["outcome"],
