@@ -13,24 +13,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from huifang.core.errors import ApplicationError
+from huifang.followups.script import surname
 from huifang.patients.models import Sex
 from huifang.surveys import selectors, services
 from huifang.surveys.forms import answers_from_post, values_for_display
 from huifang.surveys.models import Dispatch
-
-# Two-character surnames common enough to matter in a greeting.
-COMPOUND_SURNAMES = (
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙",
-    "宇文", "司徒", "夏侯", "令狐", "端木", "澹台", "轩辕", "呼延", "独孤", "南宫",
-)  # fmt: skip
-
-
-def surname(name: str) -> str:
-    name = (name or "").strip()
-    if name[:2] in COMPOUND_SURNAMES:
-        return name[:2]
-    return name[:1]
-
 
 def polite_greeting(patient) -> str:
     """尊敬的张先生 / 李女士; without a known sex, 尊敬的患者."""
