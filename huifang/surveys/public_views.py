@@ -19,6 +19,7 @@ from huifang.surveys import selectors, services
 from huifang.surveys.forms import answers_from_post, values_for_display
 from huifang.surveys.models import Dispatch
 
+
 def polite_greeting(patient) -> str:
     """尊敬的张先生 / 李女士; without a known sex, 尊敬的患者."""
     family = surname(patient.name)
