@@ -5,7 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.paginator import Paginator
-from ninja import Body, Query, Router, Schema
+from ninja import Body, Query, Router, Schema, Status
 
 from huifang.core.errors import NotFound
 from huifang.followups.models import FollowUpTask
@@ -139,7 +139,9 @@ def questionnaire_fhir(request, questionnaire_id: int):
              summary="Import a FHIR R4 Questionnaire as a new draft version")  # fmt: skip
 def questionnaire_fhir_import(request, resource: dict[str, Any] = Body(...)):  # noqa: B008
     draft = fhir.questionnaire_import(actor=request.user, data=resource)
-    return 201, _questionnaire_out(selectors.questionnaire_get(user=request.user, pk=draft.pk))
+    return Status(
+        201, _questionnaire_out(selectors.questionnaire_get(user=request.user, pk=draft.pk))
+    )
 
 
 @router.get("/questionnaires/{slug:code}/scores", response={200: ScoresOut, **ERRORS},
@@ -175,7 +177,7 @@ def dispatch_create(request, payload: DispatchIn):
         task=task,
         channel=payload.channel,
     )
-    return 201, {**_dispatch_out(dispatch), "url": url}
+    return Status(201, {**_dispatch_out(dispatch), "url": url})
 
 
 @router.post("/dispatches/{uuid:dispatch_uuid}/refuse", response={200: DispatchOut, **ERRORS},
@@ -224,8 +226,8 @@ def response_create(request, payload: ResponseIn):
         encounter=encounter,
         task=task,
     )
-    return 201, _response_out(
-        selectors.response_get(user=request.user, response_uuid=response.uuid)
+    return Status(
+        201, _response_out(selectors.response_get(user=request.user, response_uuid=response.uuid))
     )
 
 
@@ -247,8 +249,8 @@ def response_fhir(request, response_uuid: UUID):
              summary="Record a FHIR R4 QuestionnaireResponse")  # fmt: skip
 def response_fhir_import(request, resource: dict[str, Any] = Body(...)):  # noqa: B008
     response = fhir.response_import(actor=request.user, data=resource)
-    return 201, _response_out(
-        selectors.response_get(user=request.user, response_uuid=response.uuid)
+    return Status(
+        201, _response_out(selectors.response_get(user=request.user, response_uuid=response.uuid))
     )
 
 
