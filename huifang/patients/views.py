@@ -5,7 +5,7 @@ from django.views.decorators.http import require_POST
 
 from huifang.accounts.selectors import department_list
 from huifang.core.phones import dial_string, national_format
-from huifang.patients import selectors, services
+from huifang.patients import actions, selectors, services
 from huifang.patients.models import Encounter
 
 PAGE_SIZE = 25
@@ -57,6 +57,7 @@ def patient_detail(request, patient_uuid):
         "today": timezone.localdate(),
         "can_reveal_phone": request.user.has_perm("patients.reveal_phone"),
         "can_reveal_id": request.user.has_perm("patients.reveal_id_number"),
+        "actions": actions.collect(user=request.user, patient=patient),
         "nav_active": "patients",
     }
     return render(request, "patients/patient_detail.html", context)

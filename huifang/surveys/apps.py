@@ -9,4 +9,23 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         # Asks touchpoints' questionnaires on the workbench; stores the call's answers.
+        from huifang.patients import actions
         from huifang.surveys import workbench  # noqa: F401
+
+        actions.register(_patient_actions)
+
+
+def _patient_actions(*, user, patient) -> list[dict]:
+    """The patient page's "questionnaire link / QR" button, for those who may send one."""
+    from django.urls import reverse
+    from django.utils.translation import gettext
+
+    if not user.has_perm("surveys.add_dispatch") or patient.is_deceased:
+        return []
+    return [
+        {
+            "label": gettext("Questionnaire QR code"),
+            "url": reverse("surveys:invite", args=[patient.uuid]),
+            "icon": "qr-code",
+        }
+    ]

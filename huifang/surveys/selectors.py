@@ -41,6 +41,13 @@ def questionnaire_active(code: str) -> Questionnaire | None:
     )
 
 
+def questionnaires_active() -> list[Questionnaire]:
+    """Every questionnaire's active version, by title (not scoped: no patient data)."""
+    return list(
+        Questionnaire.objects.filter(status=Questionnaire.Status.ACTIVE).order_by("title", "code")
+    )
+
+
 def questionnaire_list(*, user: User) -> list[Questionnaire]:
     """One row per code: the newest version, with the active version number,
     whether a draft exists, the number of questions and of responses over all versions."""

@@ -21,4 +21,5 @@ urlpatterns = [
     path("responses/", views.response_list, name="response_list"),
     path("responses/<uuid:response_uuid>/", views.response_detail, name="response_detail"),
     path("record/<slug:code>/<uuid:patient_uuid>/", views.record, name="record"),
+    path("invite/<uuid:patient_uuid>/", views.invite, name="invite"),
 ]

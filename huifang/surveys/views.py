@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -401,3 +402,53 @@ def record(request, code: str, patient_uuid):
         "nav_active": NAV,
     }
     return render(request, "surveys/record.html", context, status=status)
+
+
+def invite(request, patient_uuid):
+    """A questionnaire link for the patient, printed as a QR slip (handed out at discharge)."""
+    _require(request.user, "surveys.add_dispatch", _("Your role may not send questionnaires"))
+    patient = patient_get(user=request.user, patient_uuid=patient_uuid)
+    questionnaires = selectors.questionnaires_active()
+    encounters = list(patient.encounters.select_related("department").order_by("-pk")[:20])
+    if request.method == "POST":
+        questionnaire = next(
+            (q for q in questionnaires if str(q.pk) == request.POST.get("questionnaire")), None
+        )
+        encounter = next(
+            (e for e in encounters if str(e.pk) == request.POST.get("encounter")), None
+        )
+        if questionnaire is None:
+            messages.error(request, _("Choose a questionnaire."))
+        else:
+            dispatch, path = services.dispatch_create(
+                actor=request.user,
+                questionnaire=questionnaire,
+                patient=patient,
+                encounter=encounter,
+                channel=SurveyChannel.QR,
+            )
+            link = request.build_absolute_uri(path)
+            return render(
+                request,
+                "surveys/invite_slip.html",
+                {
+                    "patient": patient,
+                    "greeting": polite_greeting(patient),
+                    "questionnaire": questionnaire,
+                    "dispatch": dispatch,
+                    "link": link,
+                    "qr_svg": segno.make(link, error="m").svg_inline(scale=5, title=link),
+                    "nav_active": NAV,
+                },
+            )
+    return render(
+        request,
+        "surveys/invite.html",
+        {
+            "patient": patient,
+            "questionnaires": questionnaires,
+            "encounters": encounters,
+            "days": settings.HUIFANG_SURVEY_LINK_DAYS,
+            "nav_active": NAV,
+        },
+    )
