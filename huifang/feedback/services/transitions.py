@@ -50,6 +50,12 @@ def _check(actor, case: Case, action: str) -> None:
     if actor is None:
         return
     transition = workflow.TRANSITIONS[action]
+    if not actor.has_perm(transition.permission):
+        raise PermissionDenied(
+            _("Your role may not take this step on this case."),
+            code="transition_not_allowed",
+            details={"action": action},
+        )
     if case.status not in transition.sources:
         raise Conflict(
             _("This case is now “%(status)s”; this step is not possible any more. Reload the page.")
