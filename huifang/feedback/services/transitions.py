@@ -23,6 +23,7 @@ from huifang.feedback import workflow
 from huifang.feedback.models import Case, Notification
 from huifang.feedback.services import notifications
 from huifang.feedback.services.cases import case_deadline, event_record
+from huifang.feedback.verification import verification_touchpoint_ensure
 
 S = Case.Status
 V = Case.Verification
@@ -37,9 +38,6 @@ _RELATIONS = [
     "answered_by",
     "verification_task",
 ]
-
-VERIFICATION_PLAN = "complaint-verification"
-VERIFICATION_TOUCHPOINT = "verification-call"
 
 
 def _locked(case: Case) -> Case:
@@ -368,12 +366,13 @@ def case_verification_start(*, actor, case: Case, now: datetime | None = None) -
         if case.patient_id is None or encounter is None:
             note = _("No patient or visit on file to call: record the verification by hand.")
         else:
+            touchpoint = verification_touchpoint_ensure()
             try:
                 task = task_create_adhoc(
                     patient=case.patient,
                     encounter=encounter,
-                    plan_code=VERIFICATION_PLAN,
-                    touchpoint_code=VERIFICATION_TOUCHPOINT,
+                    plan_code=touchpoint.plan.code,
+                    touchpoint_code=touchpoint.code,
                     due_from=calendar.next_working_day(timezone.localdate(now) + timedelta(days=1)),
                     reason=f"投诉建议处理核实：{case.description[:60]}",
                     actor=actor,

@@ -177,3 +177,16 @@ def test_the_loop_end_to_end_on_the_workbench(client, login, personas, answered)
         "verification_started",
         "verified",
     ]
+
+
+def test_scheduling_leaves_the_verification_call_alone(personas, answered):
+    from huifang.followups.services.generation import tasks_generate_for_encounters
+
+    case = verifying(personas, answered)
+    task = case.verification_task
+
+    tasks_generate_for_encounters([task.encounter_id])
+
+    task.refresh_from_db()
+    assert task.status == "pending"
+    assert not task.plan.is_active  # never matched to encounters by the plans' rules
