@@ -3,7 +3,11 @@
 from django.dispatch import receiver
 
 from huifang.feedback.models import Case
-from huifang.feedback.services import case_create, case_verify_from_response
+from huifang.feedback.services import (
+    case_create,
+    case_verification_requeue_merged,
+    case_verify_from_response,
+)
 from huifang.followups import panels
 from huifang.followups.signals import attempt_recorded
 from huifang.surveys.signals import response_recorded
@@ -37,6 +41,15 @@ def cases_from_call(sender, attempt, task, agent, feedback, red_flag, **kwargs) 
             attempt=attempt,
             now=attempt.at,
         )
+
+
+@receiver(attempt_recorded, dispatch_uid="feedback.verification_calls_merged_away")
+def verification_calls_merged_away(sender, attempt, task, agent, **kwargs) -> None:
+    """A call that ends takes no merged verification with it: those are queued again."""
+    from huifang.followups.models import FollowUpTask
+
+    if task.status not in FollowUpTask.OPEN:
+        case_verification_requeue_merged(keeper=task, actor=agent, now=attempt.at)
 
 
 @panels.register

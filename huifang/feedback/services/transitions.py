@@ -354,31 +354,11 @@ def case_verification_start(*, actor, case: Case, now: datetime | None = None) -
     (deceased, refused calls, no encounter on file), gets no call: the
     manager records the verification by hand (``case_verify``).
     """
-    from huifang.followups.services.adhoc import task_create_adhoc
-
     now = now or timezone.now()
     with transaction.atomic():
         case = _locked(case)
         _check(actor, case, "start_verification")
-        encounter = _verification_encounter(case)
-        note = ""
-        task = None
-        if case.patient_id is None or encounter is None:
-            note = _("No patient or visit on file to call: record the verification by hand.")
-        else:
-            touchpoint = verification_touchpoint_ensure()
-            try:
-                task = task_create_adhoc(
-                    patient=case.patient,
-                    encounter=encounter,
-                    plan_code=touchpoint.plan.code,
-                    touchpoint_code=touchpoint.code,
-                    due_from=calendar.next_working_day(timezone.localdate(now) + timedelta(days=1)),
-                    reason=f"投诉建议处理核实：{case.description[:60]}",
-                    actor=actor,
-                )
-            except ApplicationError as exc:
-                note = str(exc.message)
+        task, note = _verification_task_create(case, now, actor)
         case.verification_task = task
         _move(
             case=case,
@@ -392,6 +372,65 @@ def case_verification_start(*, actor, case: Case, now: datetime | None = None) -
             changes={"task": str(task.uuid) if task else None},
         )
     return case
+
+
+def _verification_task_create(case: Case, now: datetime, actor):
+    """A verification call for the case's patient from the next working day, or why there is none."""
+    from huifang.followups.services.adhoc import task_create_adhoc
+
+    encounter = _verification_encounter(case)
+    if case.patient_id is None or encounter is None:
+        return None, _("No patient or visit on file to call: record the verification by hand.")
+    touchpoint = verification_touchpoint_ensure()
+    try:
+        task = task_create_adhoc(
+            patient=case.patient,
+            encounter=encounter,
+            plan_code=touchpoint.plan.code,
+            touchpoint_code=touchpoint.code,
+            due_from=calendar.next_working_day(timezone.localdate(now) + timedelta(days=1)),
+            reason=f"投诉建议处理核实：{case.description[:60]}",
+            actor=actor,
+        )
+    except ApplicationError as exc:
+        return None, str(exc.message)
+    return task, ""
+
+
+def case_verification_requeue_merged(*, keeper, actor=None, now: datetime | None = None) -> int:
+    """Verification calls folded into another call (``keeper``) were never asked: queue them again.
+
+    Scheduling merges a patient's phone calls due close together into the
+    earliest one, and a merged call's questionnaire is not asked; once the
+    keeper has been worked to its end, each case still waiting for its
+    verification gets a new call. Returns how many.
+    """
+    from huifang.followups.models import FollowUpTask
+
+    now = now or timezone.now()
+    count = 0
+    with transaction.atomic():
+        waiting = Case.objects.select_for_update().filter(
+            status=S.VERIFYING,
+            verification_task__merged_into=keeper,
+            verification_task__status=FollowUpTask.Status.MERGED,
+        )
+        for case in waiting:
+            task, why = _verification_task_create(case, now, actor)
+            case.verification_task = task
+            case.save(update_fields=["verification_task", "updated_at"])
+            event_record(
+                case=case,
+                actor=None,
+                action="verification_started",
+                from_status=case.status,
+                to_status=case.status,
+                note=why or _("The verification call was folded into another call: asked again."),
+                data={"task": str(task.uuid) if task else None},
+                at=now,
+            )
+            count += 1
+    return count
 
 
 def _apply_verification(*, case: Case, actor, result: str, note: str, now: datetime) -> None:

@@ -1,6 +1,7 @@
 """Answered → verifying: a verification call is queued; its answers close or reopen the case."""
 
 import pytest
+from django.utils import timezone
 
 from huifang.feedback import services
 from huifang.feedback.models import Case, Notification
@@ -179,14 +180,29 @@ def test_the_loop_end_to_end_on_the_workbench(client, login, personas, answered)
     ]
 
 
-def test_scheduling_leaves_the_verification_call_alone(personas, answered):
+def test_a_verification_folded_into_another_call_is_asked_again(personas, answered):
+    """Scheduling may merge the verification into the patient's earlier call, which does not
+    ask its questionnaire: once that call is done, the verification is queued again."""
+    from huifang.followups.models import Outcome
     from huifang.followups.services.generation import tasks_generate_for_encounters
+    from huifang.followups.services.outcomes import attempt_record
 
     case = verifying(personas, answered)
-    task = case.verification_task
+    first = case.verification_task
+    tasks_generate_for_encounters([first.encounter_id])  # the stay's own calls, due earlier
+    first.refresh_from_db()
+    assert first.status == "merged"
+    keeper = first.merged_into
 
-    tasks_generate_for_encounters([task.encounter_id])
+    attempt_record(
+        task=keeper,
+        outcome=Outcome.objects.get(code="reached_patient"),
+        agent=personas["agent"],
+        at=keeper.next_attempt_at if keeper.next_attempt_at < timezone.now() else timezone.now(),
+    )
 
-    task.refresh_from_db()
-    assert task.status == "pending"
-    assert not task.plan.is_active  # never matched to encounters by the plans' rules
+    case.refresh_from_db()
+    assert case.status == S.VERIFYING
+    assert case.verification_task != first
+    assert case.verification_task.status == "pending"
+    assert case.events.last().action == "verification_started"
