@@ -329,3 +329,43 @@ def test_the_start_page_tells_the_head_what_waits_for_an_answer(client, login, c
     html = client.get("/").content.decode()
 
     assert 'data-testid="to-answer-count"' in html
+
+
+@pytest.mark.parametrize(
+    ("username", "url", "budget"),
+    [
+        ("quality", "/feedback/overview/?month=2026-11", 14),
+        ("manager", "/feedback/notice/?month=2026-11", 16),
+        ("head_medicine", "/feedback/notifications/", 12),
+        ("manager", "/feedback/?status=all", 12),
+    ],
+)
+def test_the_lists_keep_to_a_query_budget(
+    client,
+    login,
+    personas,
+    departments,
+    monday,
+    django_assert_max_num_queries,
+    username,
+    url,
+    budget,
+):
+    for n in range(30):
+        case = services.case_create(
+            actor=personas["agent"],
+            kind=Case.Kind.ESCALATION,
+            source=Case.Source.AGENT,
+            description=f"发热{n}",
+            encounter=EncounterFactory(
+                department=departments["medicine_ward" if n % 2 else "surgery_ward"]
+            ),
+        )
+        services.case_escalate(actor=personas["manager"], case=case, note="多次反映")
+    login(username)
+
+    with django_assert_max_num_queries(budget):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert response.content.decode().count("发热") >= 15

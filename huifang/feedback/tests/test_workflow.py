@@ -11,7 +11,16 @@ from huifang.feedback.tests.conftest import put
 pytestmark = pytest.mark.django_db
 
 S = Case.Status
-PERSONAS = ["agent", "doctor", "head_medicine", "head_surgery", "manager", "quality", "admin"]
+PERSONAS = [
+    "agent",
+    "doctor",
+    "head_medicine",
+    "head_surgery",
+    "manager",
+    "quality",
+    "admin",
+    "nobody",
+]
 
 # Who may take each step of a 内科 case (the permission matrix, as the product promises it).
 ALLOWED = {
