@@ -5,6 +5,7 @@ from io import BytesIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -41,11 +42,11 @@ def notice_workbook(*, sections, month: date) -> bytes:
         _("Recorded"),
         _("Kind"),
         _("Category"),
-        _("Patient"),
+        pgettext("feedback case", "Patient"),
         _("Description"),
         _("Status"),
         _("Deadline"),
-        _("Answered"),
+        _("Answer time"),
         _("Days late"),
         _("Verification result"),
     ]

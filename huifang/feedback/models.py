@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from huifang.accounts.models import Department
 from huifang.patients.models import Encounter, Patient
@@ -241,7 +242,7 @@ class CaseEvent(models.Model):
     """One line of a case's timeline: who did what when, and the status it moved between."""
 
     class Action(models.TextChoices):
-        CREATED = "created", _("Recorded")
+        CREATED = "created", pgettext_lazy("case event", "Recorded")
         TRIAGED = "triaged", _("Triaged")
         ASSIGNED = "assigned", _("Forwarded to the department")
         ANSWERED = "answered", _("Answered by the department")
