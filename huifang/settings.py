@@ -367,5 +367,12 @@ HUIFANG_CALLBACK_OPEN_AFTER_MINUTES = envint("HUIFANG_CALLBACK_OPEN_AFTER_MINUTE
 # A red flag reported on a call must be answered by the department within this many hours.
 HUIFANG_ESCALATION_HOURS = envint("HUIFANG_ESCALATION_HOURS", 24)
 
+# Complaints and suggestions: remind the department this many hours before its deadline;
+# a case the patient is still not satisfied with goes back to the department this many
+# times before it is escalated; attachments up to this many megabytes.
+HUIFANG_FEEDBACK_REMINDER_HOURS = envint("HUIFANG_FEEDBACK_REMINDER_HOURS", 24)
+HUIFANG_FEEDBACK_REOPEN_LIMIT = envint("HUIFANG_FEEDBACK_REOPEN_LIMIT", 1)
+HUIFANG_FEEDBACK_ATTACHMENT_MAX_MB = envint("HUIFANG_FEEDBACK_ATTACHMENT_MAX_MB", 10)
+
 # Questionnaires: a link sent to a patient (SMS, QR code) works for this many days.
 HUIFANG_SURVEY_LINK_DAYS = envint("HUIFANG_SURVEY_LINK_DAYS", 14)

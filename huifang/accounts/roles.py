@@ -58,6 +58,36 @@ _SURVEY_OVERSEE = (
     "surveys.view_scores",
     "surveys.void_response",
 )
+# Complaints and suggestions: which role may move a case along which step
+# (the transitions themselves are in ``feedback.workflow``).
+_FEEDBACK_ANSWER = (
+    "feedback.view_case",
+    "feedback.answer_case",
+    "feedback.add_caseattachment",
+    "feedback.view_notice",
+)
+_FEEDBACK_MANAGE = (
+    "feedback.view_case",
+    "feedback.add_case",
+    "feedback.add_caseattachment",
+    "feedback.triage_case",
+    "feedback.verify_case",
+    "feedback.close_case",
+    "feedback.reopen_case",
+    "feedback.escalate_case",
+    "feedback.withdraw_case",
+    "feedback.view_notice",
+    "feedback.oversee_cases",
+    "feedback.view_deadlinerule",
+    "feedback.change_deadlinerule",
+)
+_FEEDBACK_OVERSEE = (
+    "feedback.view_case",
+    "feedback.reopen_case",
+    "feedback.escalate_case",
+    "feedback.view_notice",
+    "feedback.oversee_cases",
+)
 ROLES: dict[str, Role] = {
     role.name: role
     for role in [
@@ -71,6 +101,7 @@ ROLES: dict[str, Role] = {
                 "followups.work_task",
                 "feedback.view_case",
                 "feedback.add_case",
+                "feedback.add_caseattachment",
                 *_SURVEY_ASK,
             ),
         ),
@@ -91,7 +122,7 @@ ROLES: dict[str, Role] = {
                 *_PATIENT_READ,
                 "patients.reveal_phone",
                 "followups.view_followuptask",
-                "feedback.view_case",
+                *_FEEDBACK_ANSWER,
                 "surveys.view_questionnaire",
                 "surveys.view_response",
                 "surveys.view_scores",
@@ -113,8 +144,7 @@ ROLES: dict[str, Role] = {
                 "followups.work_task",
                 "followups.reassign_task",
                 "followups.view_contactattempt",
-                "feedback.view_case",
-                "feedback.add_case",
+                *_FEEDBACK_MANAGE,
                 *_SURVEY_MANAGE,
             ),
         ),
@@ -128,7 +158,7 @@ ROLES: dict[str, Role] = {
                 "followups.view_plan",
                 "followups.view_followuptask",
                 "followups.view_contactattempt",
-                "feedback.view_case",
+                *_FEEDBACK_OVERSEE,
                 *_SURVEY_OVERSEE,
             ),
         ),
@@ -167,6 +197,9 @@ ROLES: dict[str, Role] = {
                 "followups.reassign_task",
                 "followups.view_contactattempt",
                 "feedback.view_case",
+                "feedback.view_deadlinerule",
+                "feedback.add_deadlinerule",
+                "feedback.change_deadlinerule",
                 *_SURVEY_MANAGE,
                 "surveys.void_response",
             ),

@@ -1,5 +1,8 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 # (key, label, url name, permission needed or None)
@@ -10,10 +13,18 @@ _NAV = [
     ("plans", _("Follow-up plans"), "followups:plan_list", "followups.view_plan"),
     ("surveys", _("Satisfaction"), "core:coming", "patients.view_patient"),
     ("questionnaires", _("Questionnaires"), "surveys:questionnaire_list", "surveys.view_scores"),
-    ("feedback", _("Complaints & suggestions"), "feedback:case_list", "feedback.view_case"),
+    ("feedback", _("Complaints & suggestions"), "feedback:home", "feedback.view_case"),
     ("reports", _("Reports"), "core:coming", "patients.view_patient"),
     ("audit", _("Audit log"), "core:audit", "core.view_auditentry"),
 ]
+
+# Counts an app shows on its entry (unread notifications…), registered by the
+# app itself so that core imports none of them: key → count(user).
+_BADGES: dict[str, Callable] = {}
+
+
+def register_badge(key: str, count: Callable) -> None:
+    _BADGES[key] = count
 
 
 def navigation(request):
@@ -22,12 +33,23 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return context
     items = []
+    badges: dict[str, int] = {}
     for key, label, url_name, perm in _NAV:
         if perm and not user.has_perm(perm):
             continue
         url = reverse(url_name, args=[key]) if url_name == "core:coming" else reverse(url_name)
+        count = _BADGES[key](user) if key in _BADGES else 0
+        if count:
+            badges[key] = count
+            label = format_html(
+                '{} <span class="badge rounded-pill text-bg-danger" data-testid="nav-badge-{}">{}</span>',
+                label,
+                key,
+                count,
+            )
         items.append({"key": key, "label": label, "url": url})
     if user.is_staff:
         items.append({"key": "system", "label": _("Administration"), "url": reverse("core:system")})
     context["nav_items"] = items
+    context["nav_badges"] = badges
     return context

@@ -9,4 +9,9 @@ class FeedbackConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects to follow-ups' signals and adds the workbench's complaints panel.
+        from huifang.core.context_processors import register_badge
         from huifang.feedback import receivers  # noqa: F401
+        from huifang.feedback.selectors import notification_unread_count
+
+        # The unread notifications of whoever must act, on the navigation entry.
+        register_badge("feedback", lambda user: notification_unread_count(user=user))

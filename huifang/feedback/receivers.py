@@ -3,7 +3,11 @@
 from django.dispatch import receiver
 
 from huifang.feedback.models import Case
-from huifang.feedback.services import case_create
+from huifang.feedback.services import (
+    case_create,
+    case_verification_requeue_merged,
+    case_verify_from_response,
+)
 from huifang.followups import panels
 from huifang.followups.signals import attempt_recorded
 from huifang.surveys.signals import response_recorded
@@ -39,6 +43,15 @@ def cases_from_call(sender, attempt, task, agent, feedback, red_flag, **kwargs) 
         )
 
 
+@receiver(attempt_recorded, dispatch_uid="feedback.verification_calls_merged_away")
+def verification_calls_merged_away(sender, attempt, task, agent, **kwargs) -> None:
+    """A call that ends takes no merged verification with it: those are queued again."""
+    from huifang.followups.models import FollowUpTask
+
+    if task.status not in FollowUpTask.OPEN:
+        case_verification_requeue_merged(keeper=task, actor=agent, now=attempt.at)
+
+
 @panels.register
 def previous_cases_panel(*, user, patient):
     """The workbench's "previous complaints and escalations" panel."""
@@ -53,9 +66,16 @@ def previous_cases_panel(*, user, patient):
 
 @receiver(response_recorded, dispatch_uid="feedback.cases_from_answers")
 def cases_from_answers(sender, response, flagged, **kwargs) -> None:
-    """Answers flagged in the questionnaire open cases: one escalation, one complaint at most."""
+    """Answers flagged in the questionnaire open cases: one escalation, one complaint at most.
+
+    The answers of a verification call close or reopen the case they verify
+    instead: "not solved" there is the same complaint, not a new one.
+    """
+    verified = case_verify_from_response(response=response)
     red_flags = [answer for answer in flagged if answer.red_flag]
     feedback = [answer for answer in flagged if answer.opens_feedback and not answer.red_flag]
+    if verified is not None:
+        feedback = []
     common = {
         "actor": response.recorded_by,
         "source": Case.Source.QUESTIONNAIRE,

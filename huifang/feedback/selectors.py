@@ -1,18 +1,21 @@
 """Reads of feedback cases, scoped by the acting user's departments."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Count, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models import Case as SqlCase
+from django.http import Http404
 from django.utils import timezone
 
+from huifang.accounts.models import Department
 from huifang.accounts.selectors import (
     ALL_DEPARTMENTS,
     department_descendant_ids,
     user_department_scope,
 )
-from huifang.feedback.models import Case
+from huifang.feedback.models import Case, CaseAttachment, CaseEvent, Notification
 
 
 @dataclass(frozen=True)
@@ -23,19 +26,44 @@ class CaseFilters:
     overdue: bool = False
 
 
+def _in_departments(ids) -> Q:
+    """Cases led by, or involving, one of these departments."""
+    involved = Case.departments.through.objects.filter(department_id__in=ids).values("case_id")
+    return Q(department_id__in=ids) | Q(pk__in=involved)
+
+
 def _scoped(user) -> QuerySet[Case]:
     if not user.has_perm("feedback.view_case"):
         raise PermissionDenied
     cases = Case.objects.all()
     scope = user_department_scope(user)
     if scope is not ALL_DEPARTMENTS:
-        cases = cases.filter(department_id__in=scope)
+        cases = cases.filter(_in_departments(scope))
     return cases
+
+
+def overdue_q(now: datetime) -> Q:
+    return Q(status__in=Case.AWAITING_ANSWER, deadline_at__lt=now)
+
+
+def _with_overdue(cases: QuerySet[Case], now: datetime) -> QuerySet[Case]:
+    return cases.annotate(
+        overdue=SqlCase(
+            When(overdue_q(now), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def _for_lists(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.select_related("patient", "department", "reported_by")
 
 
 def case_list(*, user, filters: CaseFilters) -> QuerySet[Case]:
     """Cases of the user's departments (every department for managers and quality)."""
     cases = _scoped(user)
+    now = timezone.now()
     if filters.kind:
         cases = cases.filter(kind=filters.kind)
     if filters.status == "open":
@@ -43,21 +71,10 @@ def case_list(*, user, filters: CaseFilters) -> QuerySet[Case]:
     elif filters.status and filters.status != "all":
         cases = cases.filter(status=filters.status)
     if filters.department_id:
-        cases = cases.filter(department_id__in=department_descendant_ids([filters.department_id]))
+        cases = cases.filter(_in_departments(department_descendant_ids([filters.department_id])))
     if filters.overdue:
-        cases = cases.filter(status__in=Case.OPEN, deadline_at__lt=timezone.now())
-    now = timezone.now()
-    return (
-        cases.select_related("patient", "department", "reported_by")
-        .annotate(
-            overdue=SqlCase(
-                When(status__in=Case.OPEN, deadline_at__lt=now, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
-        .order_by("deadline_at", "-created_at", "-id")
-    )
+        cases = cases.filter(overdue_q(now))
+    return _with_overdue(_for_lists(cases), now).order_by("deadline_at", "-created_at", "-id")
 
 
 def case_open_counts(*, user) -> dict[str, int]:
@@ -66,11 +83,15 @@ def case_open_counts(*, user) -> dict[str, int]:
         return {}
     cases = _scoped(user).filter(status__in=Case.OPEN)
     now = timezone.now()
-    return cases.aggregate(
+    counts = cases.aggregate(
         escalations=Count("pk", filter=Q(kind=Case.Kind.ESCALATION)),
-        overdue=Count("pk", filter=Q(deadline_at__lt=now)),
+        overdue=Count("pk", filter=overdue_q(now)),
         open=Count("pk"),
+        to_answer=Count("pk", filter=Q(status=Case.Status.WITH_DEPARTMENT)),
     )
+    if not user.has_perm("feedback.answer_case"):
+        counts["to_answer"] = 0
+    return counts
 
 
 def case_list_for_patient(*, user, patient, limit: int = 20) -> list[Case]:
@@ -82,4 +103,285 @@ def case_list_for_patient(*, user, patient, limit: int = 20) -> list[Case]:
         .filter(patient=patient)
         .select_related("department")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def case_get(*, user, case_uuid) -> Case:
+    """One case the user may see, with what its page shows; 404 outside the user's scope."""
+    case = (
+        _scoped(user)
+        .select_related(
+            "patient",
+            "encounter",
+            "department",
+            "reported_by",
+            "answered_by",
+            "verification_task",
+        )
+        .prefetch_related(
+            "departments",
+            Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
+            Prefetch("attachments", queryset=CaseAttachment.objects.select_related("uploaded_by")),
+        )
+        .filter(uuid=case_uuid)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def attachment_get(*, user, case_uuid, attachment_uuid) -> CaseAttachment:
+    """An attachment of a case the user may see; 404 otherwise."""
+    case = _scoped(user).filter(uuid=case_uuid).first()
+    attachment = (
+        CaseAttachment.objects.filter(case=case, uuid=attachment_uuid).first() if case else None
+    )
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+# --- The department head's inbox -----------------------------------------------------
+
+
+def inbox(*, user, limit: int = 100) -> dict[str, list[Case]]:
+    """The head's own departments: cases waiting for their answer (overdue first), and answered ones."""
+    if not user.has_perm("feedback.answer_case"):
+        raise PermissionDenied
+    now = timezone.now()
+    cases = _with_overdue(_for_lists(_scoped(user)), now)
+    return {
+        "to_answer": list(
+            cases.filter(status=Case.Status.WITH_DEPARTMENT).order_by("deadline_at", "id")[:limit]
+        ),
+        "answered": list(
+            cases.filter(status__in=(Case.Status.ANSWERED, Case.Status.VERIFYING)).order_by(
+                "-answered_at", "-id"
+            )[:limit]
+        ),
+        "recently_closed": list(
+            cases.filter(
+                status=Case.Status.CLOSED, closed_at__gte=now - timedelta(days=30)
+            ).order_by("-closed_at", "-id")[:limit]
+        ),
+    }
+
+
+# --- The service manager's board -----------------------------------------------------
+
+BOARD_COLUMNS = ("new", "with_departments", "overdue", "answered", "verifying", "escalated")
+
+
+def board(*, user, limit: int = 50) -> dict[str, dict]:
+    """The manager's board: new, waiting on departments, overdue, answered, verifying, escalated.
+
+    Each column: its ``count`` and its first ``limit`` cases (the most urgent first).
+    """
+    if not user.has_perm("feedback.triage_case"):
+        raise PermissionDenied
+    now = timezone.now()
+    cases = _with_overdue(_for_lists(_scoped(user)), now)
+    S = Case.Status
+    columns = {
+        "new": cases.filter(status__in=(S.NEW, S.TRIAGED)).order_by("created_at", "id"),
+        "with_departments": cases.filter(status=S.WITH_DEPARTMENT)
+        .exclude(overdue_q(now))
+        .order_by("deadline_at", "id"),
+        "overdue": cases.filter(overdue_q(now)).order_by("deadline_at", "id"),
+        "answered": cases.filter(status=S.ANSWERED).order_by("answered_at", "id"),
+        "verifying": cases.filter(status=S.VERIFYING).order_by("updated_at", "id"),
+        "escalated": cases.filter(status=S.ESCALATED).order_by("updated_at", "id"),
+    }
+    counts = _scoped(user).aggregate(
+        new=Count("pk", filter=Q(status__in=(S.NEW, S.TRIAGED))),
+        with_departments=Count("pk", filter=Q(status=S.WITH_DEPARTMENT) & ~overdue_q(now)),
+        overdue=Count("pk", filter=overdue_q(now)),
+        answered=Count("pk", filter=Q(status=S.ANSWERED)),
+        verifying=Count("pk", filter=Q(status=S.VERIFYING)),
+        escalated=Count("pk", filter=Q(status=S.ESCALATED)),
+    )
+    return {key: {"count": counts[key], "cases": list(qs[:limit])} for key, qs in columns.items()}
+
+
+# --- The quality office's overview -------------------------------------------------
+
+
+@dataclass
+class DepartmentRow:
+    department: Department | None
+    received: int = 0
+    open: int = 0
+    overdue: int = 0
+    answered_late: int = 0
+    closed: int = 0
+    satisfied: int = 0
+    partly: int = 0
+    not_satisfied: int = 0
+
+    @property
+    def satisfied_rate(self) -> float | None:
+        verified = self.satisfied + self.partly + self.not_satisfied
+        return round(100 * self.satisfied / verified, 1) if verified else None
+
+
+def _month_bounds(month: date) -> tuple[datetime, datetime]:
+    start = month.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return (
+        timezone.make_aware(datetime.combine(start, time.min)),
+        timezone.make_aware(datetime.combine(end, time.min)),
+    )
+
+
+def overview(*, user, month: date) -> dict:
+    """Per lead department: cases received in ``month``, open, overdue, late answers, verdicts.
+
+    With the cases escalated and those reported overdue, hospital-wide.
+    """
+    if not user.has_perm("feedback.oversee_cases"):
+        raise PermissionDenied
+    now = timezone.now()
+    start, end = _month_bounds(month)
+    V = Case.Verification
+    rows = (
+        _scoped(user)
+        .filter(created_at__gte=start, created_at__lt=end)
+        .values("department_id")
+        .annotate(
+            received=Count("pk"),
+            open=Count("pk", filter=Q(status__in=Case.OPEN)),
+            overdue=Count("pk", filter=overdue_q(now)),
+            answered_late=Count(
+                "pk",
+                filter=Q(answered_at__isnull=False, deadline_at__lt=F("answered_at")),
+            ),
+            closed=Count("pk", filter=Q(status=Case.Status.CLOSED)),
+            satisfied=Count("pk", filter=Q(verification_result=V.SATISFIED)),
+            partly=Count("pk", filter=Q(verification_result=V.PARTLY)),
+            not_satisfied=Count("pk", filter=Q(verification_result=V.NOT_SATISFIED)),
+        )
+        .order_by()
+    )
+    departments = Department.objects.in_bulk(
+        [r["department_id"] for r in rows if r["department_id"]]
+    )
+    table = [
+        DepartmentRow(
+            department=departments.get(r["department_id"]),
+            **{k: v for k, v in r.items() if k != "department_id"},
+        )
+        for r in rows
+    ]
+    table.sort(key=lambda row: (-row.overdue, -row.received))
+    attention = _with_overdue(_for_lists(_scoped(user)), now)
+    return {
+        "rows": table,
+        "totals": DepartmentRow(
+            department=None,
+            **{
+                key: sum(getattr(row, key) for row in table)
+                for key in (
+                    "received",
+                    "open",
+                    "overdue",
+                    "answered_late",
+                    "closed",
+                    "satisfied",
+                    "partly",
+                    "not_satisfied",
+                )
+            },
+        ),
+        "escalated": list(
+            attention.filter(status=Case.Status.ESCALATED).order_by("updated_at", "id")[:50]
+        ),
+        "overdue": list(attention.filter(overdue_q(now)).order_by("deadline_at", "id")[:50]),
+    }
+
+
+# --- The monthly department notice ---------------------------------------------------
+
+
+@dataclass
+class NoticeSection:
+    department: Department
+    cases: list[Case] = field(default_factory=list)
+
+    @property
+    def late(self) -> int:
+        return sum(1 for case in self.cases if case.days_late)
+
+    @property
+    def open(self) -> int:
+        return sum(1 for case in self.cases if case.is_open)
+
+
+def _days_late(case: Case, now: datetime) -> int:
+    """Calendar days the answer came (or is still) after the deadline; 0 when on time."""
+    if case.deadline_at is None:
+        return 0
+    answered = case.answered_at or (now if case.status in Case.AWAITING_ANSWER else None)
+    if answered is None or answered <= case.deadline_at:
+        return 0
+    late = answered - case.deadline_at
+    return late.days + (1 if late.seconds or late.microseconds else 0)
+
+
+def notice(*, user, month: date, department_id: int | None = None) -> list[NoticeSection]:
+    """Per lead department in the user's scope: its cases received in ``month``, status and lateness.
+
+    Wards report under their department (the department head's unit).
+    """
+    if not user.has_perm("feedback.view_notice"):
+        raise PermissionDenied
+    now = timezone.now()
+    start, end = _month_bounds(month)
+    cases = _for_lists(_scoped(user)).filter(created_at__gte=start, created_at__lt=end)
+    if department_id:
+        cases = cases.filter(_in_departments(department_descendant_ids([department_id])))
+    parents = dict(Department.objects.values_list("pk", "parent_id"))
+    kinds = dict(Department.objects.values_list("pk", "kind"))
+
+    def unit(pk):
+        # The department a ward belongs to.
+        while pk is not None and kinds.get(pk) == Department.Kind.WARD and parents.get(pk):
+            pk = parents[pk]
+        return pk
+
+    sections: dict[int | None, NoticeSection] = {}
+    units = {}
+    for case in cases.order_by("created_at", "id"):
+        case.days_late = _days_late(case, now)
+        key = unit(case.department_id)
+        if key not in units:
+            units[key] = Department.objects.filter(pk=key).first() if key else None
+        if key not in sections:
+            sections[key] = NoticeSection(department=units[key])
+        sections[key].cases.append(case)
+    return sorted(
+        sections.values(),
+        key=lambda s: (
+            s.department is None,
+            getattr(s.department, "sort_order", 0),
+            str(s.department),
+        ),
+    )
+
+
+# --- Notifications --------------------------------------------------------------------
+
+
+def notification_unread_count(*, user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_list(*, user, limit: int = 100) -> list[Notification]:
+    """The user's notifications, newest first (unread ones first among equals)."""
+    return list(
+        Notification.objects.filter(recipient=user)
+        .select_related("case", "case__department")
+        .order_by("read_at", "-created_at", "-id")[:limit]
     )

@@ -1,0 +1,134 @@
+"""Forms of the case pages: one per step, and the capture of a hotline or walk-in case."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from huifang.accounts.models import Department
+from huifang.feedback.models import Case
+
+_TEXT = {"rows": 3}
+
+
+class _Styled(forms.Form):
+    """Bootstrap's classes on every widget."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            widget.attrs.setdefault("class", css)
+
+
+def _departments():
+    return Department.objects.filter(
+        is_active=True, kind__in=(Department.Kind.DEPARTMENT, Department.Kind.WARD)
+    ).order_by("sort_order", "code")
+
+
+class TriageForm(_Styled):
+    lead = forms.ModelChoiceField(label=_("Lead department"), queryset=Department.objects.none())
+    others = forms.ModelMultipleChoiceField(
+        label=_("Other departments involved"),
+        required=False,
+        queryset=Department.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=Case.Category.choices)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Case.Severity.choices)
+    deadline_on = forms.DateField(
+        label=_("Deadline (leave empty to count working days)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs=_TEXT)
+    )
+    forward = forms.BooleanField(label=_("Forward to the department now"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = _departments()
+        self.fields["others"].queryset = _departments()
+
+    def departments(self) -> list[Department]:
+        lead = self.cleaned_data["lead"]
+        return [lead, *[d for d in self.cleaned_data["others"] if d.pk != lead.pk]]
+
+
+class AnswerForm(_Styled):
+    reply = forms.CharField(
+        label=_("Reply to the patient"), max_length=4000, widget=forms.Textarea(attrs=_TEXT)
+    )
+    cause = forms.CharField(
+        label=_("Cause found"), required=False, max_length=4000, widget=forms.Textarea(attrs=_TEXT)
+    )
+    rectification = forms.CharField(
+        label=_("Rectification"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs=_TEXT),
+    )
+
+
+class NoteForm(_Styled):
+    note = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CloseForm(NoteForm):
+    result = forms.ChoiceField(
+        label=_("The patient's verdict"),
+        required=False,
+        choices=[("", _("Not asked")), *Case.Verification.choices],
+    )
+
+
+class VerifyForm(NoteForm):
+    result = forms.ChoiceField(label=_("The patient's verdict"), choices=Case.Verification.choices)
+
+
+class AttachmentForm(_Styled):
+    file = forms.FileField(label=_("Photo or document"))
+
+
+class CaseForm(_Styled):
+    """A complaint, suggestion or praise received by hotline, in person, by letter, or from 12345."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[c for c in Case.Kind.choices if c[0] != Case.Kind.ESCALATION],
+    )
+    source = forms.ChoiceField(
+        label=_("Source"),
+        choices=[
+            c
+            for c in Case.Source.choices
+            if c[0] in (Case.Source.HOTLINE, Case.Source.WALK_IN, Case.Source.TRANSFER_12345)
+        ],
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Case.Channel.choices)
+    record_number = forms.CharField(
+        label=_("Patient's record number (empty: anonymous)"), required=False, max_length=32
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department concerned"), required=False, queryset=Department.objects.none()
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=Case.Category.choices)
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=Case.Severity.choices, initial=Case.Severity.NORMAL
+    )
+    staff_named = forms.CharField(label=_("Staff named"), required=False, max_length=200)
+    description = forms.CharField(
+        label=_("Description"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = _departments()
