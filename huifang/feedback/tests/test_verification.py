@@ -180,19 +180,36 @@ def test_the_loop_end_to_end_on_the_workbench(client, login, personas, answered)
     ]
 
 
-def test_a_verification_folded_into_another_call_is_asked_again(personas, answered):
-    """Scheduling may merge the verification into the patient's earlier call, which does not
-    ask its questionnaire: once that call is done, the verification is queued again."""
-    from huifang.followups.models import Outcome
+def test_a_verification_call_is_never_folded_into_another_call(personas, answered):
+    """Merging would hide it in a call that does not ask its questionnaire."""
+    from huifang.followups.services.generation import tasks_generate_for_encounters
+
+    case = verifying(personas, answered)
+    first = case.verification_task
+    tasks_generate_for_encounters([first.encounter_id])  # the stay's own calls, due earlier
+
+    first.refresh_from_db()
+    assert first.status == "pending"
+    assert first.merged_into is None
+
+
+def test_a_verification_folded_in_before_is_asked_again(personas, answered):
+    """A verification merged into another call (data from before merging skipped them) is
+    queued again once that call is done."""
+    from huifang.followups.models import FollowUpTask, Outcome
     from huifang.followups.services.generation import tasks_generate_for_encounters
     from huifang.followups.services.outcomes import attempt_record
 
     case = verifying(personas, answered)
     first = case.verification_task
-    tasks_generate_for_encounters([first.encounter_id])  # the stay's own calls, due earlier
-    first.refresh_from_db()
-    assert first.status == "merged"
-    keeper = first.merged_into
+    tasks_generate_for_encounters([first.encounter_id])
+    keeper = (
+        FollowUpTask.objects.filter(encounter_id=first.encounter_id, status="pending")
+        .exclude(pk=first.pk)
+        .order_by("due_from", "pk")
+        .first()
+    )
+    FollowUpTask.objects.filter(pk=first.pk).update(status="merged", merged_into=keeper)
 
     attempt_record(
         task=keeper,

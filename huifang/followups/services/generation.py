@@ -565,7 +565,11 @@ def _arrange(
         return
     rows_by_patient: dict[int, list[dict]] = defaultdict(list)
     for row in (
-        FollowUpTask.objects.filter(id_filter("patient_id", patient_ids), status=Status.PENDING)
+        # Tasks of inactive plans are ad-hoc calls (a complaint's verification):
+        # never merged into another call, whose questionnaire would not ask them.
+        FollowUpTask.objects.filter(
+            id_filter("patient_id", patient_ids), status=Status.PENDING, plan__is_active=True
+        )
         .order_by("due_from", "-priority", "id")
         .values(
             "id",
