@@ -58,6 +58,17 @@ _SURVEY_OVERSEE = (
     "surveys.view_scores",
     "surveys.void_response",
 )
+# Messaging: managers and administrators write templates and run campaigns;
+# agents record an opt-out a patient asks for on the phone.
+_MESSAGING_MANAGE = (
+    "messaging.view_messagetemplate",
+    "messaging.add_messagetemplate",
+    "messaging.change_messagetemplate",
+    "messaging.view_campaign",
+    "messaging.add_campaign",
+    "messaging.change_campaign",
+    "messaging.add_optout",
+)
 ROLES: dict[str, Role] = {
     role.name: role
     for role in [
@@ -72,6 +83,7 @@ ROLES: dict[str, Role] = {
                 "feedback.view_case",
                 "feedback.add_case",
                 *_SURVEY_ASK,
+                "messaging.add_optout",
             ),
         ),
         Role(
@@ -116,6 +128,7 @@ ROLES: dict[str, Role] = {
                 "feedback.view_case",
                 "feedback.add_case",
                 *_SURVEY_MANAGE,
+                *_MESSAGING_MANAGE,
             ),
         ),
         Role(
@@ -169,6 +182,7 @@ ROLES: dict[str, Role] = {
                 "feedback.view_case",
                 *_SURVEY_MANAGE,
                 "surveys.void_response",
+                *_MESSAGING_MANAGE,
             ),
             staff=True,
         ),

@@ -1,0 +1,165 @@
+"""Campaigns: a template to a cohort, previewed, scheduled, paused and resumed."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huifang.accounts.models import User
+from huifang.core.errors import ApplicationError, Conflict, PermissionDenied
+from huifang.core.models import AuditAction
+from huifang.core.services import audit_record
+from huifang.followups.script import patient_title
+from huifang.messaging import rendering
+from huifang.messaging.models import Campaign, Message, MessageTemplate
+from huifang.messaging.selectors import Cohort, cohort_patients
+
+CHUNK = 2000
+
+
+def _require(actor: User | None, perm: str) -> None:
+    if actor is not None and not actor.has_perm(perm):
+        raise PermissionDenied(_("Your role may not run campaigns."))
+
+
+def campaign_preview(
+    *, user: User, template: MessageTemplate, cohort: Cohort, samples: int = 3
+) -> tuple[int, list[str]]:
+    """How many patients the cohort holds, and the text a few of them would get."""
+    _require(user, "messaging.view_campaign")
+    patients = cohort_patients(cohort)
+    count = patients.count()
+    texts = []
+    today = timezone.localdate()
+    for patient in patients[:samples]:
+        context = {
+            **rendering.sample_context(),
+            "patient": patient_title(
+                name=patient.name, sex=patient.sex, birth_date=patient.birth_date, on=today
+            ),
+        }
+        body = rendering.render(template.body, context)
+        texts.append(rendering.sms_text(body) if template.channel == "sms" else body)
+    return count, texts
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor: User | None,
+    name: str,
+    template: MessageTemplate,
+    cohort: Cohort,
+    scheduled_at: datetime | None = None,
+) -> Campaign:
+    """A draft campaign; nothing is queued until it is started."""
+    _require(actor, "messaging.add_campaign")
+    if not template.is_active:
+        raise ApplicationError(_("This template is not active."), code="template_inactive")
+    campaign = Campaign(
+        name=name,
+        template=template,
+        cohort=cohort.as_dict(),
+        scheduled_at=scheduled_at,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    campaign.full_clean()
+    campaign.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=campaign,
+        changes={"template": template.code, "cohort": campaign.cohort},
+    )
+    return campaign
+
+
+def campaign_start(*, actor: User | None, campaign: Campaign) -> Campaign:
+    """Queue one message per patient of the cohort and let the senders have them.
+
+    The key ``campaign:<id>:<patient>`` makes a start that was interrupted
+    and repeated queue nobody twice. Messages wait for ``scheduled_at``.
+    """
+    _require(actor, "messaging.change_campaign")
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status not in (Campaign.Status.DRAFT,):
+            raise Conflict(_("This campaign has already been started."), code="campaign_started")
+        now = timezone.now()
+        not_before = max(campaign.scheduled_at or now, now)
+        template = campaign.template
+        patient_ids = cohort_patients(Cohort.from_dict(campaign.cohort)).values_list(
+            "id", flat=True
+        )
+        total = 0
+        chunk: list[Message] = []
+        for patient_id in patient_ids.iterator(chunk_size=CHUNK):
+            chunk.append(
+                Message(
+                    key=f"campaign:{campaign.pk}:{patient_id}",
+                    patient_id=patient_id,
+                    channel=template.channel,
+                    category=template.category,
+                    template=template,
+                    campaign=campaign,
+                    not_before=not_before,
+                )
+            )
+            if len(chunk) >= CHUNK:
+                Message.objects.bulk_create(chunk, ignore_conflicts=True)
+                total += len(chunk)
+                chunk = []
+        if chunk:
+            Message.objects.bulk_create(chunk, ignore_conflicts=True)
+            total += len(chunk)
+        campaign.recipients = total
+        campaign.status = Campaign.Status.SCHEDULED if not_before > now else Campaign.Status.RUNNING
+        campaign.started_at = now
+        campaign.save(update_fields=["recipients", "status", "started_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            target=campaign,
+            field="status",
+            changes={"status": ["draft", campaign.status], "recipients": total},
+        )
+    return campaign
+
+
+def _switch(actor, campaign: Campaign, allowed: tuple, to: str) -> Campaign:
+    _require(actor, "messaging.change_campaign")
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status not in allowed:
+            raise Conflict(
+                _("This campaign cannot do that now (it is %(status)s).")
+                % {"status": campaign.get_status_display()},
+                code="campaign_state",
+            )
+        before = campaign.status
+        campaign.status = to
+        campaign.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            target=campaign,
+            field="status",
+            changes={"status": [before, to]},
+        )
+    return campaign
+
+
+def campaign_pause(*, actor: User | None, campaign: Campaign) -> Campaign:
+    """Stop handing the campaign's messages to senders (those in flight finish)."""
+    return _switch(
+        actor,
+        campaign,
+        (Campaign.Status.SCHEDULED, Campaign.Status.RUNNING),
+        Campaign.Status.PAUSED,
+    )
+
+
+def campaign_resume(*, actor: User | None, campaign: Campaign) -> Campaign:
+    """Let the senders have the campaign's messages again."""
+    return _switch(actor, campaign, (Campaign.Status.PAUSED,), Campaign.Status.RUNNING)
