@@ -22,6 +22,7 @@ from huifang.messaging.backends.http_gateway import (
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
     server: "_Server"
 
     def log_message(self, format, *args):  # quiet: bodies carry (test) patient data
@@ -34,6 +35,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path != "/stats":
+            self._answer(404, {"error": "not found"})
+            return
+        self._answer(200, self.server.gateway.stats())
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -102,6 +109,18 @@ class GatewayServer:
         """Requests for a key already accepted (each one de-duplicated here, not delivered)."""
         return sum(count - 1 for count in self.requests.values() if count > 1)
 
+    def stats(self) -> dict:
+        with self.lock:
+            tos = [payload.get("to") for payload in self.accepted.values()]
+            return {
+                "accepted": len(self.accepted),
+                "requests": sum(self.requests.values()),
+                "duplicates": self.duplicates,
+                "rejected": self.rejected,
+                # Different keys to the same number: a patient texted twice.
+                "numbers_texted_twice": len(tos) - len(set(tos)),
+            }
+
     def start(self) -> "GatewayServer":
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -119,29 +138,15 @@ class GatewayServer:
 
 
 def gateway_main() -> None:
-    """``python -m huifang.messaging.testing PORT SECRET``: serve until killed; on SIGTERM
-    print the counts as JSON (accepted, requests, duplicates, rejected)."""
-    import signal
+    """``python -m huifang.messaging.testing PORT SECRET``: serve until killed
+    (counts at ``GET /stats``)."""
     import sys
 
     port, secret = int(sys.argv[1]), sys.argv[2]
     gateway = GatewayServer(secret, port=port).start()
     print(json.dumps({"url": gateway.url}), flush=True)
-
-    def report(*_):
-        with gateway.lock:
-            counts = {
-                "accepted": len(gateway.accepted),
-                "requests": sum(gateway.requests.values()),
-                "duplicates": gateway.duplicates,
-                "rejected": gateway.rejected,
-            }
-        print(json.dumps(counts), flush=True)
-
-    signal.signal(signal.SIGUSR1, report)
-    signal.signal(signal.SIGTERM, lambda *_: (report(), sys.exit(0)))
     while True:
-        time.sleep(1)
+        time.sleep(60)
 
 
 if __name__ == "__main__":
