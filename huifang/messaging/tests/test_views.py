@@ -131,3 +131,10 @@ def test_webhooks_need_no_sign_in_but_a_signature(client, db):
     response = client.post("/messaging/hooks/inbound", data={}, content_type="application/json")
     assert response.status_code == 403
     assert response.json()["code"] == "bad_signature"
+
+
+def test_the_pages_speak_chinese(client, login):
+    login("manager")
+    page = client.get(reverse("messaging:campaign_list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    content = page.content.decode()
+    assert "短信群发" in content and "新建群发" in content
