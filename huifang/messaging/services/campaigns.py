@@ -16,6 +16,47 @@ from huifang.messaging.models import Campaign, Message, MessageTemplate
 from huifang.messaging.selectors import Cohort, cohort_patients
 
 CHUNK = 2000
+# Placeholders filled from the encounter that put the patient in the cohort.
+ENCOUNTER_FIELDS = {"department", "doctor", "visit_date", "diagnosis"}
+
+
+def _encounter_contexts(cohort: Cohort, patient_ids: list[int]) -> dict[int, dict]:
+    """Per patient, the placeholders of their latest encounter in the cohort."""
+    from huifang.messaging.selectors import cohort_encounters
+    from huifang.patients.models import Diagnosis
+    from huifang.patients.services import diagnosis_is_sensitive
+
+    rows = (
+        cohort_encounters(cohort)
+        .filter(patient_id__in=patient_ids)
+        .order_by("patient_id", "discharged_on", "visit_on", "id")
+        .values_list(
+            "id", "patient_id", "department__name", "attending_doctor", "discharged_on", "visit_on"
+        )
+    )
+    latest = {row[1]: row for row in rows}
+    diagnoses: dict[int, Diagnosis] = {}
+    candidates = Diagnosis.objects.filter(encounter_id__in=[row[0] for row in latest.values()])
+    if cohort.diagnosis_prefix:  # the diagnosis the cohort was chosen by
+        candidates = candidates.filter(code__istartswith=cohort.diagnosis_prefix.strip())
+    for diagnosis in candidates.order_by(
+        "is_primary", "-position", "-id"
+    ):  # the best one last: it wins
+        diagnoses[diagnosis.encounter_id] = diagnosis
+    contexts = {}
+    for patient_id, (encounter_id, _p, department, doctor, discharged, visit) in latest.items():
+        anchor = discharged or visit
+        diagnosis = diagnoses.get(encounter_id)
+        contexts[patient_id] = {
+            "department": department,
+            "doctor": doctor,
+            "visit_date": f"{anchor.month}月{anchor.day}日" if anchor else "",
+            "diagnosis": diagnosis.name if diagnosis else "",
+            "diagnosis_sensitive": bool(
+                diagnosis and (diagnosis.is_sensitive or diagnosis_is_sensitive(diagnosis.code))
+            ),
+        }
+    return contexts
 
 
 def _require(actor: User | None, perm: str) -> None:
@@ -89,13 +130,14 @@ def campaign_start(*, actor: User | None, campaign: Campaign) -> Campaign:
         now = timezone.now()
         not_before = max(campaign.scheduled_at or now, now)
         template = campaign.template
-        patient_ids = cohort_patients(Cohort.from_dict(campaign.cohort)).values_list(
-            "id", flat=True
-        )
+        cohort = Cohort.from_dict(campaign.cohort)
+        needs_encounter = bool(ENCOUNTER_FIELDS & set(rendering.placeholders_in(template.body)))
+        patient_ids = list(cohort_patients(cohort).values_list("id", flat=True))
         total = 0
-        chunk: list[Message] = []
-        for patient_id in patient_ids.iterator(chunk_size=CHUNK):
-            chunk.append(
+        for start in range(0, len(patient_ids), CHUNK):
+            ids = patient_ids[start : start + CHUNK]
+            contexts = _encounter_contexts(cohort, ids) if needs_encounter else {}
+            chunk = [
                 Message(
                     key=f"campaign:{campaign.pk}:{patient_id}",
                     patient_id=patient_id,
@@ -103,14 +145,11 @@ def campaign_start(*, actor: User | None, campaign: Campaign) -> Campaign:
                     category=template.category,
                     template=template,
                     campaign=campaign,
+                    context=contexts.get(patient_id, {}),
                     not_before=not_before,
                 )
-            )
-            if len(chunk) >= CHUNK:
-                Message.objects.bulk_create(chunk, ignore_conflicts=True)
-                total += len(chunk)
-                chunk = []
-        if chunk:
+                for patient_id in ids
+            ]
             Message.objects.bulk_create(chunk, ignore_conflicts=True)
             total += len(chunk)
         campaign.recipients = total

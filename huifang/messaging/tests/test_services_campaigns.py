@@ -163,3 +163,36 @@ class TestStaffOptOut:
     def test_a_role_without_the_permission_cannot_record_one(self, personas, patient_medicine):
         with pytest.raises(PermissionDenied):
             optout_record(actor=personas["doctor"], patient=patient_medicine, channel="sms")
+
+
+class TestEducationByDiagnosis:
+    def test_it_names_the_diagnosis_but_never_a_sensitive_one(
+        self, personas, morning, gateway, departments, patient_medicine, patient_surgery
+    ):
+        from huifang.messaging.services.templates import template_save
+
+        DiagnosisFactory(
+            encounter=patient_surgery.encounters.get(),
+            code="C18.7",
+            name="结肠恶性肿瘤",
+            is_primary=True,
+        )
+        template = template_save(
+            actor=personas["manager"],
+            code="edu-dx",
+            name="按诊断宣教",
+            channel="sms",
+            category="education",
+            body="{patient}您好，{department}提醒：{diagnosis}患者请注意饮食。",
+        )
+        campaign = campaign_create(
+            actor=personas["manager"], name="宣教", template=template, cohort=Cohort()
+        )
+        campaign_start(actor=personas["manager"], campaign=campaign)
+        messages_send_due(channel="sms")
+        report = campaign_report(user=personas["manager"], campaign=campaign)
+        assert report.by_status == {"sent": 1, "skipped": 1}
+        assert report.skipped_by_reason == {"sensitive": 1}
+        (sent,) = gateway.accepted.values()
+        assert "心血管内科病区提醒：原发性高血压患者" in sent["text"]
+        assert all("肿瘤" not in p["text"] for p in gateway.accepted.values())
