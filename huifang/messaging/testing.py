@@ -7,6 +7,7 @@ requests in the Alibaba Cloud shape and answers like that service.
 """
 
 import json
+import sys
 import threading
 import time
 from collections import Counter
@@ -82,6 +83,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     gateway: "GatewayServer"
 
+    def handle_error(self, request, client_address):
+        # A sender killed mid-request resets its connection: expected, not an error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 class GatewayServer:
     """``with GatewayServer(secret) as gw:`` serves on ``gw.url`` (an ephemeral port)."""
@@ -140,8 +147,6 @@ class GatewayServer:
 def gateway_main() -> None:
     """``python -m huifang.messaging.testing PORT SECRET``: serve until killed
     (counts at ``GET /stats``)."""
-    import sys
-
     port, secret = int(sys.argv[1]), sys.argv[2]
     gateway = GatewayServer(secret, port=port).start()
     print(json.dumps({"url": gateway.url}), flush=True)
