@@ -410,7 +410,7 @@ def receipt_apply(
     if new_status is None:
         raise ApplicationError(f"未知的回执状态：{status}", code="unknown_receipt_status")
     message = (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(of=("self",))
         .filter(Q(provider_id=provider_id) | Q(key=provider_id))
         .select_related("phone")
         .first()
