@@ -6,8 +6,8 @@ from huifang.patients.models import Encounter
 
 
 class TemplateForm(forms.Form):
-    code = forms.SlugField(label=_("Code"), max_length=50)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    code = forms.SlugField(label=_("Template code"), max_length=50)
+    name = forms.CharField(label=_("Template name"), max_length=100)
     channel = forms.ChoiceField(label=_("Channel"), choices=MessageChannel.choices)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     subject = forms.CharField(label=_("E-mail subject"), max_length=200, required=False)
@@ -19,7 +19,7 @@ class TemplateForm(forms.Form):
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Campaign name"), max_length=100)
     template = forms.ModelChoiceField(
         label=_("Template"), queryset=MessageTemplate.objects.filter(is_active=True)
     )
