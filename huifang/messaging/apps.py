@@ -8,4 +8,4 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
-        from huifang.messaging import receivers  # noqa: F401
+        from huifang.messaging import checks, receivers  # noqa: F401

@@ -138,3 +138,28 @@ def test_the_pages_speak_chinese(client, login):
     page = client.get(reverse("messaging:campaign_list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     content = page.content.decode()
     assert "短信群发" in content and "新建群发" in content
+
+
+def test_the_progress_refreshes_as_a_fragment(client, login, personas):
+    greeting = MessageTemplate.objects.get(code="holiday-greeting")
+    campaign = campaign_create(
+        actor=personas["manager"], name="x", template=greeting, cohort=Cohort()
+    )
+    login("manager")
+    response = client.get(
+        reverse("messaging:campaign_detail", args=[campaign.uuid]), headers={"HX-Request": "true"}
+    )
+    content = response.content.decode()
+    assert 'data-testid="campaign-report"' in content and "<html" not in content
+
+
+def test_deploy_check_refuses_a_gateway_without_its_secret(settings):
+    from huifang.messaging.checks import messaging_backends
+
+    settings.HUIFANG_MESSAGE_BACKENDS = {
+        "sms": {
+            "BACKEND": "huifang.messaging.backends.http_gateway.HttpGatewayBackend",
+            "OPTIONS": {"url": "", "secret": ""},
+        },
+    }
+    assert [p.id for p in messaging_backends(None)] == ["messaging.E001"]
