@@ -36,7 +36,7 @@ class CampaignForm(forms.Form):
     age_max = forms.IntegerField(label=_("Age up to"), min_value=0, required=False)
     tags = forms.CharField(label=_("Abnormal findings (comma-separated)"), required=False)
     no_contact_days = forms.IntegerField(
-        label=_("No message in the last … days"), min_value=1, required=False
+        label=_("No message or call in the last … days"), min_value=1, required=False
     )
     scheduled_at = forms.DateTimeField(label=_("Send from"), required=False)
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Department, User
 from huifang.core.errors import NotFound, PermissionDenied
+from huifang.followups.models import ContactAttempt
 from huifang.messaging.models import Campaign, Message, MessageTemplate
 from huifang.patients.models import AbnormalFinding, Diagnosis, Encounter, Patient
 
@@ -58,7 +59,7 @@ class Cohort:
     age_min: int | None = None
     age_max: int | None = None
     tags: list[str] = field(default_factory=list)  # abnormal health-check findings
-    no_contact_days: int | None = None  # no message in this many days
+    no_contact_days: int | None = None  # no message and no call in this many days
 
     @classmethod
     def from_dict(cls, data: dict) -> "Cohort":
@@ -151,6 +152,8 @@ def cohort_patients(cohort: Cohort, *, today: date | None = None) -> QuerySet[Pa
                     patient=OuterRef("pk"), status__in=("sent", "delivered"), sent_at__gte=since
                 )
             )
+        ).exclude(
+            Exists(ContactAttempt.objects.filter(task__patient=OuterRef("pk"), at__gte=since))
         )
     return patients.order_by("id")
 

@@ -380,7 +380,10 @@ def _send_batch(
 
 
 def campaigns_finish_done(*, now: datetime) -> int:
-    """Mark sending campaigns with nothing left to send as finished."""
+    """Scheduled campaigns whose time came are sending; those with nothing left, finished."""
+    Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=now).update(
+        status=Campaign.Status.RUNNING
+    )
     busy = Message.objects.filter(status__in=(Status.QUEUED, Status.SENDING)).values("campaign_id")
     return (
         Campaign.objects.filter(status__in=SENDABLE_CAMPAIGN)

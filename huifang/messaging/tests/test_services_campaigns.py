@@ -196,3 +196,28 @@ class TestEducationByDiagnosis:
         (sent,) = gateway.accepted.values()
         assert "心血管内科病区提醒：原发性高血压患者" in sent["text"]
         assert all("肿瘤" not in p["text"] for p in gateway.accepted.values())
+
+
+class TestLastContact:
+    def test_it_leaves_out_patients_texted_or_called_lately(
+        self, personas, morning, outbox, greeting, patient_medicine, patient_surgery
+    ):
+        from django.utils import timezone
+
+        from huifang.followups.models import ContactAttempt, Outcome
+        from huifang.messaging.services.sending import message_enqueue
+        from huifang.testing.factories import make_task
+
+        recent = Cohort(no_contact_days=30)
+        assert cohort_patients(recent).count() == 2
+        message_enqueue(key="x", patient=patient_medicine, template=greeting)
+        messages_send_due(channel="sms")
+        ContactAttempt.objects.create(
+            task=make_task(patient_surgery),
+            outcome=Outcome.objects.get(code="reached_patient"),
+            agent=personas["agent"],
+            at=timezone.now(),
+        )
+        assert not cohort_patients(recent).exists()
+        morning.shift(datetime.timedelta(days=31))
+        assert cohort_patients(recent).count() == 2
