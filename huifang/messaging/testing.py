@@ -46,6 +46,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
+        if len(body) < length:  # the sender died half-way through the request
+            self.close_connection = True
+            return
         gateway: GatewayServer = self.server.gateway
         if self.path.startswith("/aliyun"):
             params = dict(parse_qsl(body.decode()))
