@@ -25,7 +25,10 @@ MESSAGES = 400
 
 
 def test_four_senders_send_each_message_once(settings):
-    settings.HUIFANG_MESSAGE_BACKENDS["sms"]["RATE"] = 0
+    settings.HUIFANG_MESSAGE_BACKENDS = {
+        **settings.HUIFANG_MESSAGE_BACKENDS,
+        "sms": {**settings.HUIFANG_MESSAGE_BACKENDS["sms"], "RATE": 0},
+    }
     template = MessageTemplate.objects.get(code="followup-reminder")
     patients = Patient.objects.bulk_create(
         [Patient(record_number=f"C{n:06d}", name="王芳", sex="F") for n in range(MESSAGES)]
