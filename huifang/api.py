@@ -94,5 +94,6 @@ def permission_denied(request, exc):
 api.add_router("/", "huifang.accounts.api.router")
 api.add_router("/patients", "huifang.patients.api.router")
 api.add_router("/surveys", "huifang.surveys.api.router")
+api.add_router("/messaging", "huifang.messaging.api.router")
 
 __all__ = ["api"]

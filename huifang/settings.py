@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "huifang.patients",
     "huifang.followups",
     "huifang.surveys",
+    "huifang.messaging",
     "huifang.feedback",
     "huifang.demo",
 ]
@@ -376,3 +377,81 @@ HUIFANG_FEEDBACK_ATTACHMENT_MAX_MB = envint("HUIFANG_FEEDBACK_ATTACHMENT_MAX_MB"
 
 # Questionnaires: a link sent to a patient (SMS, QR code) works for this many days.
 HUIFANG_SURVEY_LINK_DAYS = envint("HUIFANG_SURVEY_LINK_DAYS", 14)
+
+# Messaging (SMS and e-mail to patients), see docs/messaging.md.
+# The site's address as patients reach it: survey links in SMS start with it.
+HUIFANG_BASE_URL = os.environ.get("HUIFANG_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+_SMS_BACKENDS = {
+    "outbox": "huifang.messaging.backends.outbox.OutboxBackend",
+    "console": "huifang.messaging.backends.console.ConsoleBackend",
+    "http": "huifang.messaging.backends.http_gateway.HttpGatewayBackend",
+    "aliyun": "huifang.messaging.backends.aliyun.AliyunSmsBackend",
+    "smtp": "huifang.messaging.backends.smtp.SmtpBackend",
+}
+_sms_backend = os.environ.get("HUIFANG_SMS_BACKEND", "outbox")
+_email_backend = os.environ.get("HUIFANG_EMAIL_BACKEND", "outbox")
+HUIFANG_MESSAGE_BACKENDS = {
+    "sms": {
+        "BACKEND": _SMS_BACKENDS.get(_sms_backend, _sms_backend),
+        "RATE": envint("HUIFANG_SMS_RATE", 50),
+        "OPTIONS": {
+            "http": {
+                "url": os.environ.get("HUIFANG_SMS_GATEWAY_URL", ""),
+                "secret": envsecret("HUIFANG_SMS_GATEWAY_SECRET", test_value="gateway-secret"),
+                "fields": {
+                    k: v
+                    for k, v in (
+                        item.split("=", 1)
+                        for item in envlist("HUIFANG_SMS_GATEWAY_FIELDS", [])
+                        if "=" in item
+                    )
+                },
+            },
+            "aliyun": {
+                "access_key_id": os.environ.get("HUIFANG_ALIYUN_ACCESS_KEY_ID", ""),
+                "access_key_secret": envsecret("HUIFANG_ALIYUN_ACCESS_KEY_SECRET"),
+                "sign_name": os.environ.get("HUIFANG_SMS_SIGNATURE", HUIFANG_HOSPITAL_NAME),
+                "url": os.environ.get("HUIFANG_ALIYUN_URL", "https://dysmsapi.aliyuncs.com/"),
+            },
+        }.get(_sms_backend, {}),
+    },
+    "email": {
+        "BACKEND": _SMS_BACKENDS.get(_email_backend, _email_backend),
+        "RATE": envint("HUIFANG_EMAIL_RATE", 10),
+        "OPTIONS": {
+            "host": os.environ.get("HUIFANG_SMTP_HOST", "localhost"),
+            "port": envint("HUIFANG_SMTP_PORT", 25),
+            "username": os.environ.get("HUIFANG_SMTP_USER", ""),
+            "password": envsecret("HUIFANG_SMTP_PASSWORD"),
+            "use_tls": envbool("HUIFANG_SMTP_STARTTLS", False),
+            "use_ssl": envbool("HUIFANG_SMTP_SSL", False),
+            "from_address": os.environ.get("HUIFANG_EMAIL_FROM", "huifang@localhost"),
+        }
+        if _email_backend == "smtp"
+        else {},
+    },
+}
+# The signature 【…】 in front of every SMS and the instruction greetings and marketing end with.
+HUIFANG_SMS_SIGNATURE = os.environ.get("HUIFANG_SMS_SIGNATURE", HUIFANG_HOSPITAL_NAME)
+HUIFANG_SMS_OPT_OUT_SUFFIX = os.environ.get("HUIFANG_SMS_OPT_OUT_SUFFIX", "回复TD退订")
+# Replies that opt the sender out (case and spaces ignored).
+HUIFANG_SMS_OPT_OUT_WORDS = envlist("HUIFANG_SMS_OPT_OUT_WORDS", ["TD", "退订", "STOP", "T"])
+# No SMS between these local times (across midnight when start > end).
+HUIFANG_SMS_QUIET_START = os.environ.get("HUIFANG_SMS_QUIET_START", "21:00")
+HUIFANG_SMS_QUIET_END = os.environ.get("HUIFANG_SMS_QUIET_END", "08:00")
+# At most this many messages per patient in any 7 days (clinical reminders are never held back).
+HUIFANG_MESSAGE_WEEKLY_CAP = envint("HUIFANG_MESSAGE_WEEKLY_CAP", 3)
+# After a marketing opt-out (TD), clinical reminders and survey invitations still go out.
+HUIFANG_CLINICAL_AFTER_MARKETING_OPT_OUT = envbool("HUIFANG_CLINICAL_AFTER_MARKETING_OPT_OUT", True)
+# A phone task that failed this many calls sends the call-us-back SMS (0: never).
+HUIFANG_CALL_US_BACK_AFTER = envint("HUIFANG_CALL_US_BACK_AFTER", 3)
+HUIFANG_HOTLINE = os.environ.get("HUIFANG_HOTLINE", "")
+# A sender that died holding messages loses them to another after this many seconds.
+HUIFANG_MESSAGE_LEASE_SECONDS = envint("HUIFANG_MESSAGE_LEASE_SECONDS", 120)
+# Receipts and replies from the gateway are signed with this secret (the gateway's).
+HUIFANG_SMS_WEBHOOK_SECRET = envsecret("HUIFANG_SMS_GATEWAY_SECRET", test_value="gateway-secret")
+# Gateway error codes in receipts that say the number no longer works, and the phone status.
+HUIFANG_SMS_NUMBER_ERRORS = {
+    **{code: "invalid" for code in envlist("HUIFANG_SMS_INVALID_CODES", ["EMPTY_NUMBER", "空号"])},
+    **{code: "suspended" for code in envlist("HUIFANG_SMS_SUSPENDED_CODES", ["SUSPENDED", "停机"])},
+}

@@ -88,6 +88,17 @@ _FEEDBACK_OVERSEE = (
     "feedback.view_notice",
     "feedback.oversee_cases",
 )
+# Messaging: managers and administrators write templates and run campaigns;
+# agents record an opt-out a patient asks for on the phone.
+_MESSAGING_MANAGE = (
+    "messaging.view_messagetemplate",
+    "messaging.add_messagetemplate",
+    "messaging.change_messagetemplate",
+    "messaging.view_campaign",
+    "messaging.add_campaign",
+    "messaging.change_campaign",
+    "messaging.add_optout",
+)
 ROLES: dict[str, Role] = {
     role.name: role
     for role in [
@@ -103,6 +114,7 @@ ROLES: dict[str, Role] = {
                 "feedback.add_case",
                 "feedback.add_caseattachment",
                 *_SURVEY_ASK,
+                "messaging.add_optout",
             ),
         ),
         Role(
@@ -146,6 +158,7 @@ ROLES: dict[str, Role] = {
                 "followups.view_contactattempt",
                 *_FEEDBACK_MANAGE,
                 *_SURVEY_MANAGE,
+                *_MESSAGING_MANAGE,
             ),
         ),
         Role(
@@ -202,6 +215,7 @@ ROLES: dict[str, Role] = {
                 "feedback.change_deadlinerule",
                 *_SURVEY_MANAGE,
                 "surveys.void_response",
+                *_MESSAGING_MANAGE,
             ),
             staff=True,
         ),

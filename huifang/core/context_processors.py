@@ -13,6 +13,7 @@ _NAV = [
     ("plans", _("Follow-up plans"), "followups:plan_list", "followups.view_plan"),
     ("surveys", _("Satisfaction"), "core:coming", "patients.view_patient"),
     ("questionnaires", _("Questionnaires"), "surveys:questionnaire_list", "surveys.view_scores"),
+    ("messaging", _("SMS campaigns"), "messaging:campaign_list", "messaging.view_campaign"),
     ("feedback", _("Complaints & suggestions"), "feedback:home", "feedback.view_case"),
     ("reports", _("Reports"), "core:coming", "patients.view_patient"),
     ("audit", _("Audit log"), "core:audit", "core.view_auditentry"),

@@ -72,10 +72,11 @@ class LoginRequiredMiddleware(BaseLoginRequired):
     """Every page needs a signed-in user; the API authenticates on its own.
 
     A patient's survey link (``/s/<token>``) is the exception: the token is
-    the credential, and patients have no account.
+    the credential, and patients have no account. So are the SMS gateway's
+    webhooks (``/messaging/hooks/``): each request carries an HMAC signature.
     """
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.path.startswith(("/api/", "/s/")):
+        if request.path.startswith(("/api/", "/s/", "/messaging/hooks/")):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)

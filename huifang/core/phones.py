@@ -1,5 +1,6 @@
 """Phone numbers: parse what HIS files and staff type into E.164."""
 
+import functools
 import re
 import unicodedata
 
@@ -35,7 +36,7 @@ def normalize_phone(raw: str, *, region: str = "CN") -> tuple[str, str]:
     # numbers outside these ranges still go through the full parser below.
     if region == "CN":
         plain = _PLAIN_MOBILE.fullmatch(_SEPARATORS.sub("", text))
-        if plain is not None and plain.group(1)[:4] in _MOBILE_PREFIXES:
+        if plain is not None and plain.group(1)[:4] in _mobile_prefixes():
             return "+86" + plain.group(1), LINE_MOBILE
     if not text:
         raise InvalidPhoneNumber(_("The phone number is empty"), details={"value": ""})
@@ -75,18 +76,28 @@ def dial_string(e164: str) -> str:
     return "".join(ch for ch in national_format(e164) if ch.isdigit() or ch == "+")
 
 
+@functools.cache
 def _mobile_prefixes() -> frozenset[str]:
-    """Four-digit prefixes whose numbers libphonenumber treats as CN mobiles."""
-    prefixes = set()
-    for head in range(1300, 2000):
-        sample = f"{head}1234567"
-        parsed = phonenumbers.parse(sample, "CN")
-        if (
+    """Four-digit prefixes whose every number libphonenumber treats as a CN mobile.
+
+    A prefix is taken only when all its five-digit sub-prefixes, sampled at
+    both ends of their range, are mobiles: 1740 is split (17400–17405 are
+    satellite mobiles, 17406 is not), so such prefixes go to the full parser.
+    """
+
+    def mobile(number: str) -> bool:
+        parsed = phonenumbers.parse(number, "CN")
+        return (
             phonenumbers.is_valid_number(parsed)
             and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
-        ):
-            prefixes.add(str(head))
-    return frozenset(prefixes)
+        )
 
-
-_MOBILE_PREFIXES = _mobile_prefixes()
+    return frozenset(
+        str(head)
+        for head in range(1300, 2000)
+        if all(
+            mobile(f"{head}{digit}{rest}")
+            for digit in range(10)
+            for rest in ("000000", "123456", "999999")
+        )
+    )

@@ -1,0 +1,1 @@
+"""Writes of messaging: templates, queueing and sending, receipts and replies, campaigns."""

@@ -1,0 +1,16 @@
+"""Background jobs of messaging. Thin: each calls a service."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from huifang.messaging.services import sending
+from huifang.messaging.services.tasks import task_messages_enqueue
+
+
+@db_periodic_task(crontab(minute="*"), name="messaging.send_due")
+def send_due() -> dict:
+    """Every minute: queue due SMS follow-up tasks, then send what is due on each channel."""
+    summary = {"tasks_queued": task_messages_enqueue()}
+    for channel in ("sms", "email"):
+        summary[channel] = sending.messages_send_due(channel=channel)
+    return summary
