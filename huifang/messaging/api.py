@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from ninja import Router
+from ninja import Router, Status
 
 from huifang.messaging import selectors
 from huifang.messaging.schemas import CampaignReportOut, OptOutIn, OptOutOut
@@ -35,9 +35,12 @@ def opt_out_create(request, patient_uuid: UUID, payload: OptOutIn):
     opt_out = optout_record(
         actor=request.user, patient=patient, channel=payload.channel, category=payload.category
     )
-    return 201, {
-        "patient": patient.uuid,
-        "channel": opt_out.channel,
-        "category": opt_out.category,
-        "source": opt_out.source,
-    }
+    return Status(
+        201,
+        {
+            "patient": patient.uuid,
+            "channel": opt_out.channel,
+            "category": opt_out.category,
+            "source": opt_out.source,
+        },
+    )
