@@ -148,7 +148,8 @@ def satisfaction(value) -> tuple[str, int | None] | None:
         return None
     if key in SATISFACTION_WORDS:
         return SATISFACTION_WORDS[key], None
-    digits = key.removesuffix("分")
+    # The score as written, so "-1" is not read as 1 once the dash is gone.
+    digits = "".join(unicodedata.normalize("NFKC", str(value)).split()).removesuffix("分")
     if digits.isdigit() and int(digits) in SCORE_KEYS:
         return SCORE_KEYS[int(digits)], int(digits)
     raise SatisfactionUnknown(str(value))
