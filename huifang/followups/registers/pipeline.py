@@ -28,6 +28,7 @@ from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -233,6 +234,13 @@ def prepare_row(row: RawRow, columns: RegisterColumns, *, now: datetime) -> Regi
             phones.append(number)
     encounter_number = text("encounter_number")
     record_number = text("record_number")
+    for label, value, limit in (
+        ("姓名", name, 50),
+        ("住院号", encounter_number, 40),
+        ("病案号", record_number, 32),
+    ):
+        if len(value) > limit:
+            raise RowRejected(f"{label}过长（最多 {limit} 个字符）：{value[:40]}")
     if not encounter_number and discharged_on is None:
         raise RowRejected("缺少住院号和出院日期，无法确定是哪一次住院")
     if not (record_number or encounter_number or phones):
@@ -591,6 +599,11 @@ class RegisterWriter:
             generation.tasks_cancel_for_patient(patient_id=patient.pk, reason="deceased")
 
 
+def _first_message(exc: Exception) -> str:
+    messages = getattr(exc, "messages", None) or [str(exc)]
+    return str(messages[0])[:200]
+
+
 def rejects_path_for(path: Path, kind: str) -> Path:
     return path.with_name(f"{path.stem}.rejects.{'xlsx' if kind == 'xlsx' else 'csv'}")
 
@@ -647,6 +660,9 @@ def followups_import(path: Path, options: RegisterOptions | None = None) -> Regi
                 except RowRejected as exc:
                     counts.rejected += 1
                     rejects.write(r.row, exc.reason)
+                except (ValidationError, InvalidPhoneNumber) as exc:
+                    counts.rejected += 1
+                    rejects.write(r.row, f"数据不合规：{_first_message(exc)}")
             writer.finish()
 
     try:

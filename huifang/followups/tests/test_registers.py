@@ -394,3 +394,11 @@ def test_scores_map_onto_three_levels(score):
     else:
         with pytest.raises(words.SatisfactionUnknown):
             words.satisfaction(str(score))
+
+
+def test_values_too_long_for_the_record_are_rejected_not_fatal(tmp_path, personas):
+    rows = [["2026-03-05", "张三丰", "", "内科", "2026-03-01", "ZY" + "9" * 60, "成功", "", "", ""]]
+    result = followups_import(write_csv(tmp_path / "long.csv", rows))
+    assert (result.counts.rejected, result.counts.created) == (1, 0)
+    with open(result.rejects_file, encoding="gb18030", newline="") as handle:
+        assert "住院号过长" in list(csv.reader(handle))[1][-1]
