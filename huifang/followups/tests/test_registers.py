@@ -402,3 +402,55 @@ def test_values_too_long_for_the_record_are_rejected_not_fatal(tmp_path, persona
     assert (result.counts.rejected, result.counts.created) == (1, 0)
     with open(result.rejects_file, encoding="gb18030", newline="") as handle:
         assert "住院号过长" in list(csv.reader(handle))[1][-1]
+
+
+def test_agents_match_by_chinese_display_name_unless_two_share_it(tmp_path, personas):
+    from huifang.accounts.services import user_create
+
+    user_create(username="wangli", password=None, display_name="王丽")
+    user_create(username="zhangmin1", password=None, display_name="张敏")
+    user_create(username="zhangmin2", password=None, display_name="张敏")
+    rows = [
+        [
+            "2026-03-05",
+            "张三丰",
+            "13812345678",
+            "内科",
+            "2026-03-01",
+            "ZY3001",
+            "成功",
+            "",
+            "王丽",
+            "a",
+        ],
+        [
+            "2026-03-05",
+            "张三丰",
+            "13812345678",
+            "内科",
+            "2026-03-01",
+            "ZY3001",
+            "成功",
+            "",
+            "张敏",
+            "b",
+        ],
+        [
+            "2026-03-05",
+            "张三丰",
+            "13812345678",
+            "内科",
+            "2026-03-01",
+            "ZY3001",
+            "成功",
+            "",
+            "ZhangMin2",
+            "c",
+        ],
+    ]
+    followups_import(write_csv(tmp_path / "agents.csv", rows))
+    by_note = {a.note: a for a in ContactAttempt.objects.select_related("agent")}
+    assert by_note["a"].agent.username == "wangli"
+    assert by_note["b"].agent is None and by_note["b"].agent_name == "张敏"
+    assert by_note["c"].agent.username == "zhangmin2"
+    assert FollowUpTask.objects.get().attempts == 3  # one day, one task
