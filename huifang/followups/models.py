@@ -322,6 +322,12 @@ class ContactAttempt(models.Model):
         blank=True,
         help_text=_("Filled in: escalated to the attending doctor's department."),
     )
+    # Imported from a follow-up register: who called when no user matches,
+    # the row's identity (source_key) and its content fingerprint
+    # (source_hash), so a re-import tells unchanged rows from corrected ones.
+    agent_name = models.CharField(_("agent (as written)"), max_length=50, blank=True)
+    source_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:
