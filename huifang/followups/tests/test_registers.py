@@ -240,7 +240,7 @@ def test_a_second_run_changes_nothing_and_says_so(register, capsys):
     after = (Patient.objects.count(), FollowUpTask.objects.count(), ContactAttempt.objects.count())
     assert after == before
     call_command("import-followups", str(register))
-    assert "Nothing changed" in capsys.readouterr().out
+    assert "没有变化" in capsys.readouterr().out  # 没有变化：所有行都已导入过。
 
 
 def test_a_corrected_row_is_updated_in_place(tmp_path, personas):
