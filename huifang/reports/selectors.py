@@ -1,0 +1,175 @@
+"""What each user may report on: tasks, answers and cases in scope, and the summary."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from huifang.accounts.models import Department, User
+from huifang.accounts.selectors import (
+    ALL_DEPARTMENTS,
+    department_descendant_ids,
+    user_department_scope,
+)
+from huifang.core.errors import ApplicationError
+from huifang.feedback.models import Case
+from huifang.followups.models import FollowUpTask
+from huifang.reports import metrics
+from huifang.surveys.models import Answer
+
+VIEW_REPORTS = "reports.view_reports"
+VIEW_OWN = "reports.view_own_figures"
+
+
+class ReportDenied(ApplicationError):
+    code = "report_denied"
+    status = 403
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Departments (``None``: all) and, for an agent, the agent whose figures these are."""
+
+    department_ids: set[int] | None
+    agent: User | None = None
+
+
+def report_scope(*, user: User, department_code: str = "") -> Scope:
+    """Who may see which figures: heads their departments, managers all, agents their own."""
+    if not user.is_authenticated or not user.is_active:
+        raise ReportDenied(_("Sign in to see reports."), code="report_denied")
+    if user.has_perm(VIEW_REPORTS):
+        scope = user_department_scope(user)
+        agent = None
+    elif user.has_perm(VIEW_OWN):
+        scope, agent = ALL_DEPARTMENTS, user
+    else:
+        raise ReportDenied(_("Your role may not see follow-up reports."), code="report_denied")
+    if department_code:
+        department = Department.objects.filter(code=department_code).first()
+        if department is None:
+            raise ApplicationError(
+                _("No department has the code %(code)s.") % {"code": department_code},
+                code="unknown_department",
+            )
+        wanted = department_descendant_ids([department.pk])
+        if scope is not ALL_DEPARTMENTS and not wanted <= scope:
+            raise ReportDenied(
+                _("Your role may not see the reports of %(name)s.") % {"name": department.name},
+                code="report_denied",
+            )
+        scope = wanted
+    return Scope(department_ids=scope, agent=agent)
+
+
+def check_period(date_from: date, date_to: date) -> None:
+    if date_to < date_from:
+        raise ApplicationError(_("The period ends before it starts."), code="invalid_period")
+
+
+def report_tasks(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[FollowUpTask]:
+    """Tasks due in the period (due_from inside it), merged and cancelled ones left out."""
+    check_period(date_from, date_to)
+    qs = FollowUpTask.objects.filter(due_from__gte=date_from, due_from__lte=date_to).exclude(
+        status__in=[FollowUpTask.Status.MERGED, FollowUpTask.Status.CANCELLED]
+    )
+    if scope.department_ids is not ALL_DEPARTMENTS:
+        qs = qs.filter(encounter__department_id__in=scope.department_ids)
+    if scope.agent is not None:
+        qs = qs.filter(
+            Q(assigned_to=scope.agent)
+            | Q(assigned_to__isnull=True, attempts_made__agent=scope.agent)
+        ).distinct()
+        # distinct() and GROUP BY do not mix: take the ids instead.
+        qs = FollowUpTask.objects.filter(pk__in=qs.values("pk"))
+    return qs
+
+
+def _day_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(date_from, time.min))
+    end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
+    return start, end
+
+
+def report_answers(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[Answer]:
+    """Questionnaire answers submitted in the period, voided responses left out."""
+    start, end = _day_bounds(date_from, date_to)
+    qs = Answer.objects.filter(
+        response__submitted_at__gte=start,
+        response__submitted_at__lt=end,
+        response__voided_at__isnull=True,
+    )
+    if scope.department_ids is not ALL_DEPARTMENTS:
+        qs = qs.filter(response__encounter__department_id__in=scope.department_ids)
+    if scope.agent is not None:
+        qs = qs.filter(response__recorded_by=scope.agent)
+    return qs
+
+
+def report_cases(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[Case]:
+    """Feedback cases recorded in the period, in the departments in scope."""
+    start, end = _day_bounds(date_from, date_to)
+    qs = Case.objects.filter(created_at__gte=start, created_at__lt=end)
+    if scope.department_ids is not ALL_DEPARTMENTS:
+        qs = qs.filter(department_id__in=scope.department_ids)
+    if scope.agent is not None:
+        qs = qs.filter(reported_by=scope.agent)
+    return qs
+
+
+def command_scope(department_code: str = "") -> Scope:
+    """The scope of a command run without ``--user``: every department, or the one asked for."""
+    if not department_code:
+        return Scope(department_ids=ALL_DEPARTMENTS)
+    department = Department.objects.filter(code=department_code).first()
+    if department is None:
+        raise ApplicationError(
+            _("No department has the code %(code)s.") % {"code": department_code},
+            code="unknown_department",
+        )
+    return Scope(department_ids=department_descendant_ids([department.pk]))
+
+
+def summary(
+    *,
+    user: User | None,
+    date_from: date,
+    date_to: date,
+    department_code: str = "",
+    breakdowns=(),
+    scope: Scope | None = None,
+) -> dict:
+    """Every metric of docs/metrics.md for the period, rates as fractions.
+
+    ``user`` None (a command run by the operator) sees every department.
+    """
+    if scope is None:
+        scope = (
+            command_scope(department_code)
+            if user is None
+            else report_scope(user=user, department_code=department_code)
+        )
+    tasks = report_tasks(scope=scope, date_from=date_from, date_to=date_to)
+    answers = report_answers(scope=scope, date_from=date_from, date_to=date_to)
+    cases = report_cases(scope=scope, date_from=date_from, date_to=date_to)
+    figures = metrics.task_figures(tasks).as_dict()
+    figures.pop("key")
+    result = {
+        "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
+        "department": department_code or None,
+        **figures,
+        "failure_reasons": metrics.failure_reasons(tasks),
+        "satisfaction": {
+            "builtin": metrics.builtin_satisfaction(tasks),
+            "questionnaire": metrics.questionnaire_satisfaction(answers),
+        },
+        "complaints": metrics.complaint_figures(cases),
+        "agents": metrics.agent_figures(tasks),
+        "recheck": metrics.recheck_figures(tasks),
+        "breakdowns": {},
+    }
+    for name in breakdowns:
+        result["breakdowns"][name] = [row.as_dict() for row in metrics.task_figures_by(tasks, name)]
+    return result
