@@ -1,0 +1,103 @@
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from huifang.core.models import AuditEntry
+
+NOV = "?period=2026-11"
+
+
+class TestSummaryPage:
+    @pytest.mark.parametrize(
+        ("persona", "due"),
+        [
+            ("manager", 4),
+            ("quality", 4),
+            ("admin", 4),
+            ("head_medicine", 2),
+            ("head_surgery", 2),
+            ("agent", 2),
+        ],
+    )
+    def test_it_shows_each_role_its_scope(self, client, login, month, persona, due):
+        login(persona)
+        response = client.get(f"/reports/{NOV}")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert f'data-testid="figure-due">{due}<' in html
+
+    @pytest.mark.parametrize("persona", ["nobody", "doctor"])
+    def test_it_refuses_others(self, client, login, month, persona):
+        login(persona)
+        assert client.get(f"/reports/{NOV}").status_code == 403
+        assert client.get(f"/reports/department/{NOV}").status_code == 403
+        assert client.get(f"/reports/summary.xlsx{NOV}").status_code == 403
+
+    def test_it_sends_anonymous_visitors_to_login(self, client, db):
+        assert client.get("/reports/").status_code == 302
+
+    def test_rates_carry_wilson_intervals(self, client, login, month):
+        login("manager")
+        html = client.get(f"/reports/{NOV}").content.decode()
+        assert 'data-testid="rate-success_rate">25.00%<' in html
+        assert "回访统计汇总" in html and "回访成功率（成功 ÷ 应回访）" in html
+        # Wilson 95 % for 1/4: 4.6 %–69.9 %
+        assert 'data-testid="ci-success_rate">4.6%–69.9%<' in html
+
+    def test_a_quarter(self, client, login, month):
+        login("manager")
+        html = client.get("/reports/?period=2026-Q4").content.decode()
+        assert 'data-testid="figure-due">5<' in html  # November's four and t6 in December
+
+    def test_a_bad_period_is_explained(self, client, login, month):
+        login("manager")
+        response = client.get("/reports/?period=2026-13")
+        assert response.status_code == 400
+
+    def test_a_head_may_not_open_another_department(self, client, login, month):
+        login("head_surgery")
+        assert client.get(f"/reports/department/{NOV}&department=MED").status_code == 403
+        assert client.get(f"/reports/department/{NOV}&department=SUR").status_code == 200
+
+    def test_the_query_count_does_not_grow_with_the_data(
+        self, client, login, month, django_assert_max_num_queries
+    ):
+        login("manager")
+        client.get(f"/reports/{NOV}")
+        with django_assert_max_num_queries(40):
+            assert client.get(f"/reports/{NOV}").status_code == 200
+        with django_assert_max_num_queries(40):
+            assert client.get(f"/reports/department/{NOV}&department=MED").status_code == 200
+
+
+class TestDepartmentPage:
+    def test_it_breaks_the_department_down_by_doctor(self, client, login, month):
+        login("head_medicine")
+        html = client.get(f"/reports/department/{NOV}&department=MED").content.decode()
+        assert 'data-testid="breakdown-doctor"' in html
+        assert "王医生" in html
+        assert 'data-testid="figure-due">2<' in html
+
+
+class TestExcel:
+    def test_it_downloads_a_formatted_workbook_and_audits_it(self, client, login, month):
+        user = login("head_surgery")
+        response = client.get(f"/reports/summary.xlsx{NOV}")
+        assert response.status_code == 200
+        assert response["Content-Disposition"].endswith('.xlsx"')
+        book = load_workbook(BytesIO(response.content))
+        ws = book["汇总"]
+        assert ws[1][0].value == "分组" and ws[1][5].value == "回访成功率"
+        assert ws.freeze_panes == "A2"
+        rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+        assert rows[-1][0] == "合计"
+        assert rows[-1][1] == 2  # surgery only
+        assert ws.cell(row=2, column=6).number_format == "0.00%"
+        assert {r[0].value: r[1].value for r in book["失败原因"].iter_rows(min_row=2)} == {
+            "deceased": 1,
+            "no_phone": 1,
+        }
+        entry = AuditEntry.objects.get(action="export")
+        assert entry.actor == user
+        assert entry.changes["period"] == "2026-11"

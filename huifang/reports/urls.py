@@ -1,0 +1,11 @@
+from django.urls import path
+
+from huifang.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.summary, name="summary"),
+    path("department/", views.department_report, name="department"),
+    path("summary.xlsx", views.summary_xlsx, name="summary_xlsx"),
+]
