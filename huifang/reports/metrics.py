@@ -377,3 +377,27 @@ def recheck_figures(tasks: QuerySet[FollowUpTask]) -> dict:
     )
     row = checks.aggregate(followed_up=Count("pk"), rechecked=Count("pk", filter=Q(Exists(later))))
     return {**row, "recheck_rate": rate(row["rechecked"], row["followed_up"])}
+
+
+def dimension_by_department(answers: QuerySet[Answer]) -> dict[str, dict[str, float | None]]:
+    """Department code → dimension → mean 0–100 score (``scoring.dimension_scores``).
+
+    For the heat map; one grouped query.
+    """
+    rows = (
+        answers.filter(item__kind__in=list(scoring.SCALE_RANGE), number__isnull=False)
+        .exclude(item__dimension="")
+        .values("response__encounter__department__code", "item__dimension", "item__kind", "number")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    flat: dict[str, list] = {}
+    for row in rows:
+        department = row["response__encounter__department__code"] or ""
+        flat.setdefault(department, []).extend(
+            [(row["item__dimension"], "", row["item__kind"], row["number"])] * row["n"]
+        )
+    return {
+        department: {d.dimension: d.score for d in scoring.dimension_scores(answers_)}
+        for department, answers_ in sorted(flat.items())
+    }

@@ -247,3 +247,24 @@ def summary_page(*, user: User, period, department_code: str = "", breakdowns=()
     )
     data["trend"] = p_chart([(m.key[:7], m.reached, m.due) for m in months])
     return data
+
+
+def dashboard(*, user: User, period) -> dict:
+    """Data for the dashboard charts: 12-month trend, failure reasons, department × dimension."""
+    from huifang.reports.periods import trailing_months
+
+    scope = report_scope(user=user)
+    tasks = report_tasks(scope=scope, date_from=period.start, date_to=period.end)
+    trend_from, trend_to = trailing_months(period)
+    months = metrics.task_figures_by(
+        report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), "month"
+    )
+    answers = report_answers(scope=scope, date_from=period.start, date_to=period.end)
+    return {
+        "months": [m.key[:7] for m in months],
+        "follow_up_rate": [m.follow_up_rate for m in months],
+        "success_rate": [m.success_rate for m in months],
+        "failure_reasons": metrics.failure_reasons(tasks),
+        "heatmap": metrics.dimension_by_department(answers),
+        "agents": metrics.agent_figures(tasks),
+    }

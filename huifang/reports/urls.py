@@ -7,5 +7,6 @@ app_name = "reports"
 urlpatterns = [
     path("", views.summary, name="summary"),
     path("department/", views.department_report, name="department"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("summary.xlsx", views.summary_xlsx, name="summary_xlsx"),
 ]

@@ -73,6 +73,17 @@ def department_report(request):
     )
 
 
+def dashboard(request):
+    """Charts (ECharts, vendored): trends, failure reasons, department × dimension heat map."""
+    period = parse_period(request.GET.get("period"))
+    data = selectors.dashboard(user=request.user, period=period)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {"period": period, "data": data, "page": "dashboard", "nav_active": "reports"},
+    )
+
+
 def summary_xlsx(request):
     """The summary (or department report) as Excel; every download is audited."""
     period, department = _args(request)
