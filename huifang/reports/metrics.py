@@ -16,12 +16,15 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DateTimeField,
+    DurationField,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
 from django.db.models.functions import Coalesce, TruncDate, TruncDay, TruncMonth, TruncQuarter
 
@@ -339,12 +342,44 @@ def deductions(*, achieved: int, assigned: int, required: Fraction | None = None
     return max(0, floor(shortfall / Fraction(5, 100)))
 
 
+def handling_times(tasks: QuerySet[FollowUpTask]) -> dict[str, dict]:
+    """Per agent (who made the attempt): calls timed and mean handling time in seconds.
+
+    Handling time is ``at − started_at`` (opening the task to recording the
+    outcome); attempts without a start time or with a negative duration are
+    left out. One grouped query.
+    """
+    duration = ExpressionWrapper(F("at") - F("started_at"), output_field=DurationField())
+    rows = (
+        ContactAttempt.objects.filter(
+            task__in=tasks.values("pk"),
+            agent__isnull=False,
+            started_at__isnull=False,
+            started_at__lte=F("at"),
+        )
+        .values("agent__username")
+        .annotate(calls=Count("pk"), total=Sum(duration))
+        .order_by()
+    )
+    return {
+        row["agent__username"]: {
+            "calls_timed": row["calls"],
+            "mean_handling_seconds": round(row["total"].total_seconds() / row["calls"], 1)
+            if row["total"] is not None
+            else None,
+        }
+        for row in rows
+    }
+
+
 def agent_figures(tasks: QuerySet[FollowUpTask]) -> list[dict]:
-    """Per agent: tasks assigned (or first worked), attempted, reached, completion, deductions.
+    """Per agent: tasks assigned (or first worked), attempted, reached, completion, deductions,
+    and mean handling time.
 
     Completion is attempted ÷ assigned, compared with ``HUIFANG_AGENT_REQUIRED_RATE``.
     """
     required = required_agent_rate()
+    times = handling_times(tasks)
     result = []
     for figures in task_figures_by(tasks, "agent"):
         if figures.key is None:
@@ -360,6 +395,7 @@ def agent_figures(tasks: QuerySet[FollowUpTask]) -> list[dict]:
                 "deductions": deductions(
                     achieved=figures.attempted, assigned=figures.due, required=required
                 ),
+                **times.get(figures.key, {"calls_timed": 0, "mean_handling_seconds": None}),
             }
         )
     return result

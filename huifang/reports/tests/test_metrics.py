@@ -214,6 +214,20 @@ class TestAgents:
         assert agents["agent"]["reached"] == 1
         assert agents["agent"]["completion_rate"] == 1.0
         assert agents["agent"]["deductions"] == 0
+        assert agents["agent"]["calls_timed"] == 0
+
+    def test_mean_handling_time(self, month, personas):
+        # Two of the agent's calls timed: 3 min and 5 min → 240 s; the untimed one is left out.
+        for attempt, minutes in zip(
+            ContactAttempt.objects.filter(agent=personas["agent"], task=month["t1"]).order_by("at"),
+            (3, 5),
+            strict=True,
+        ):
+            attempt.started_at = attempt.at - datetime.timedelta(minutes=minutes)
+            attempt.save()
+        agents = {a["agent"]: a for a in summary(personas["manager"])["agents"]}
+        assert agents["agent"]["calls_timed"] == 2
+        assert agents["agent"]["mean_handling_seconds"] == 240.0
 
 
 class TestRecheck:
