@@ -312,10 +312,17 @@ def complaint_figures(cases: QuerySet[Case]) -> dict:
         .order_by("department__code")
     )
     by_kind = dict(cases.values_list("kind").annotate(n=Count("pk")).order_by("kind"))
+    suggestions_by_status = dict(
+        cases.filter(kind=Case.Kind.SUGGESTION)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by("status")
+    )
     late = totals["answered_late"] + totals["overdue_open"]
     return {
         "complaints": totals["total"],
         "by_kind": by_kind,
+        "suggestions_by_status": suggestions_by_status,
         "by_category": by_category,
         "by_department": {k or "": v for k, v in by_department.items()},
         "with_deadline": totals["with_deadline"],

@@ -50,3 +50,15 @@ def trailing_months(period: Period, months: int = 12) -> tuple[date, date]:
         month += 12
         year -= 1
     return date(year, month, 1), period.end
+
+
+def parse_day(text: str | None) -> date:
+    """``2026-11-14`` → that day; empty → today."""
+    if not text:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ApplicationError(
+            _("Write dates as YYYY-MM-DD, not %(text)s.") % {"text": text}, code="invalid_date"
+        ) from None

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.summary, name="summary"),
     path("department/", views.department_report, name="department"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("daily.xlsx", views.daily_xlsx, name="daily_xlsx"),
     path("summary.xlsx", views.summary_xlsx, name="summary_xlsx"),
 ]

@@ -4,8 +4,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from huifang.accounts.selectors import department_list
-from huifang.reports import excel, selectors, services
-from huifang.reports.periods import parse_period
+from huifang.reports import daily, excel, selectors, services
+from huifang.reports.periods import parse_day, parse_period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_BREAKDOWNS = ("department", "agent", "plan")
@@ -82,6 +82,25 @@ def dashboard(request):
         "reports/dashboard.html",
         {"period": period, "data": data, "page": "dashboard", "nav_active": "reports"},
     )
+
+
+def daily_xlsx(request):
+    """回访日报表 of every agent in the user's scope for one day, as Excel; audited."""
+    day = parse_day(request.GET.get("date"))
+    scope = selectors.report_scope(user=request.user)
+    rows = daily.register_rows(scope=scope, day=day)
+    content = excel.register_workbook(
+        rows=rows, day=day, filled_in_by=request.user.display_name or request.user.username
+    )
+    services.report_export_audit(
+        actor=request.user,
+        report="reports_daily_register",
+        title=f"回访日报表 {day:%Y-%m-%d}",
+        details={"date": day.isoformat(), "calls": len(rows)},
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="daily-register-{day:%Y-%m-%d}.xlsx"'
+    return response
 
 
 def summary_xlsx(request):

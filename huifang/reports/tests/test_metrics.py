@@ -177,8 +177,12 @@ class TestComplaints:
             "attitude", departments["medicine_ward"], answered_days=2, verification="not_satisfied"
         )
         case("food", departments["surgery_ward"])  # unanswered, deadline passed
+        suggestion = case("environment", departments["medicine_ward"])
+        Case.objects.filter(pk=suggestion.pk).update(kind=Case.Kind.SUGGESTION)
         c = summary(personas["manager"])["complaints"]
         assert c["complaints"] == 3
+        assert c["by_kind"] == {"complaint": 3, "suggestion": 1}
+        assert c["suggestions_by_status"] == {"new": 1}
         assert c["by_category"] == {"attitude": 2, "food": 1}
         assert c["by_department"] == {"MED-W1": 2, "SUR-W1": 1}
         assert (c["answered_on_time"], c["late"]) == (1, 2)

@@ -101,3 +101,41 @@ class TestExcel:
         entry = AuditEntry.objects.get(action="export")
         assert entry.actor == user
         assert entry.changes["period"] == "2026-11"
+
+
+class TestDailyRegisterDownload:
+    def test_it_downloads_the_days_register_and_audits_it(self, client, login, month):
+        user = login("manager")
+        response = client.get("/reports/daily.xlsx?date=2026-11-14")
+        assert response.status_code == 200
+        ws = load_workbook(BytesIO(response.content))["回访日报表"]
+        assert ws[1][1].value == "姓名" and ws.freeze_panes == "A2"
+        assert [ws[2][1].value, ws[2][2].value, ws[2][5].value] == ["张三丰", "138****5678", "满意"]
+        assert ws[3][0].value == "合计"
+        assert ws[5][1].value == "manager"  # filled in by
+        entry = AuditEntry.objects.get(action="export")
+        assert entry.actor == user and entry.changes == {"date": "2026-11-14", "calls": 1}
+
+    def test_a_head_gets_only_their_departments_calls(self, client, login, month):
+        login("head_surgery")
+        ws = load_workbook(
+            BytesIO(client.get("/reports/daily.xlsx?date=2026-11-14").content)
+        ).active
+        assert ws[2][0].value == "合计"
+
+    @pytest.mark.parametrize("persona", ["nobody", "doctor"])
+    def test_others_are_refused(self, client, login, month, persona):
+        login(persona)
+        assert client.get("/reports/daily.xlsx?date=2026-11-14").status_code == 403
+        assert not AuditEntry.objects.filter(action="export").exists()
+
+    def test_a_bad_date_is_explained(self, client, login, month):
+        login("manager")
+        assert client.get("/reports/daily.xlsx?date=14.11.2026").status_code == 400
+
+
+class TestAgentsTable:
+    def test_the_summary_shows_deductions(self, client, login, month):
+        login("manager")
+        html = client.get(f"/reports/{NOV}").content.decode()
+        assert 'data-testid="agents"' in html
