@@ -444,3 +444,20 @@ def dimension_by_department(answers: QuerySet[Answer]) -> dict[str, dict[str, fl
         department: {d.dimension: d.score for d in scoring.dimension_scores(answers_)}
         for department, answers_ in sorted(flat.items())
     }
+
+
+def monthly_by_department(tasks: QuerySet[FollowUpTask]) -> dict[str, list[tuple[str, int, int]]]:
+    """Department code → [(month "YYYY-MM", reached, due)], for per-department p-charts. One query."""
+    rows = (
+        annotate_tasks(tasks)
+        .values("encounter__department__code", "period_month")
+        .annotate(due=Count("pk"), reached=Count("pk", filter=Q(is_reached=True)))
+        .order_by("encounter__department__code", "period_month")
+    )
+    result: dict[str, list[tuple[str, int, int]]] = {}
+    for row in rows:
+        month = _key(row["period_month"])[:7]
+        result.setdefault(row["encounter__department__code"], []).append(
+            (month, row["reached"], row["due"])
+        )
+    return result

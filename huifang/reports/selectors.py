@@ -246,7 +246,28 @@ def summary_page(*, user: User, period, department_code: str = "", breakdowns=()
         report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), "month"
     )
     data["trend"] = p_chart([(m.key[:7], m.reached, m.due) for m in months])
+    data["signals"] = control_signals(
+        report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), period
+    )
     return data
+
+
+def control_signals(tasks, period) -> list[dict]:
+    """Months of the period whose success rate lies outside its department's p-chart limits.
+
+    Each department's chart covers the trailing 12 months of ``tasks``.
+    """
+    from huifang.reports.stats import p_chart
+
+    wanted = {f"{period.start:%Y-%m}", f"{period.end:%Y-%m}"}
+    if period.kind == "quarter":
+        wanted.add(f"{period.start.year}-{period.start.month + 1:02d}")
+    signals = []
+    for department, points in metrics.monthly_by_department(tasks).items():
+        for point in p_chart(points):
+            if point["out_of_control"] and point["label"] in wanted:
+                signals.append({"department": department, **point})
+    return signals
 
 
 def dashboard(*, user: User, period) -> dict:

@@ -267,9 +267,9 @@ class TestRecheck:
         assert r["recheck_rate"] == pytest.approx(0.5)
 
 
-def _cohort(encounter, touchpoint, reached, not_reached):
+def _cohort(encounter, touchpoint, reached, not_reached, due_from=datetime.date(2026, 11, 13)):
     """``reached + not_reached`` tasks of one encounter, one attempt each."""
-    first_slot = timezone.make_aware(datetime.datetime(2026, 11, 13, 10))
+    first_slot = timezone.make_aware(datetime.datetime.combine(due_from, datetime.time(10)))
     tasks = FollowUpTask.objects.bulk_create(
         FollowUpTask(
             patient=encounter.patient,
@@ -280,8 +280,8 @@ def _cohort(encounter, touchpoint, reached, not_reached):
             sequence=i,
             channel="phone",
             status="done",
-            due_from=datetime.date(2026, 11, 13),
-            due_until=datetime.date(2026, 11, 18),
+            due_from=due_from,
+            due_until=due_from + datetime.timedelta(days=5),
             first_slot=first_slot,
             next_attempt_at=first_slot,
         )

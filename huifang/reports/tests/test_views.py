@@ -139,3 +139,41 @@ class TestAgentsTable:
         login("manager")
         html = client.get(f"/reports/{NOV}").content.decode()
         assert 'data-testid="agents"' in html
+
+
+class TestControlSignals:
+    def test_a_department_month_outside_its_limits_is_flagged(
+        self, client, login, personas, patient_medicine, patient_surgery
+    ):
+        import datetime
+
+        from huifang.reports.tests.test_metrics import _cohort
+        from huifang.testing.factories import make_touchpoint
+
+        # 内科: September 9/10, October 9/10, November 1/10. Centre 19/30 = 0.633,
+        # limits for n = 10: 0.633 ± 3·√(0.633·0.367/10) = 0.176 … 1; November is below.
+        encounter = patient_medicine.encounters.first()
+        for month, reached in ((9, 9), (10, 9), (11, 1)):
+            _cohort(
+                encounter,
+                make_touchpoint(code=f"m{month}"),
+                reached,
+                10 - reached,
+                due_from=datetime.date(2026, month, 13),
+            )
+        # 外科 steady: 5/10 each month — no signal.
+        for month in (9, 10, 11):
+            _cohort(
+                patient_surgery.encounters.first(),
+                make_touchpoint(code=f"s{month}"),
+                5,
+                5,
+                due_from=datetime.date(2026, month, 13),
+            )
+        login("manager")
+        html = client.get(f"/reports/{NOV}").content.decode()
+        assert html.count('data-testid="signal"') == 1
+        assert "MED-W1" in html.split('data-testid="signals"')[1].split("</table>")[0]
+        login("head_surgery")
+        html = client.get(f"/reports/{NOV}").content.decode()
+        assert 'data-testid="signal"' not in html
