@@ -289,3 +289,39 @@ def dashboard(*, user: User, period) -> dict:
         "heatmap": metrics.dimension_by_department(answers),
         "agents": metrics.agent_figures(tasks),
     }
+
+
+def compare_cohorts(*, user: User, a: tuple, b: tuple, measure: str = "success_rate") -> dict:
+    """Compare one rate between two cohorts, each ``(period, department code)``.
+
+    ``measure``: ``success_rate`` (reached ÷ due) or ``follow_up_rate``
+    (attempted ÷ due). Chi-square or Fisher's exact test, Wilson intervals.
+    """
+    from huifang.reports.stats import Proportion, compare_rates
+
+    if measure not in ("success_rate", "follow_up_rate"):
+        raise ApplicationError(
+            _("Compare the success or the follow-up rate."), code="invalid_measure"
+        )
+    cohorts = []
+    for period, department_code in (a, b):
+        scope = report_scope(user=user, department_code=department_code)
+        figures = metrics.task_figures(
+            report_tasks(scope=scope, date_from=period.start, date_to=period.end)
+        )
+        part = figures.reached if measure == "success_rate" else figures.attempted
+        cohorts.append(
+            {
+                "period": period.label,
+                "department": department_code or None,
+                "part": part,
+                "due": figures.due,
+            }
+        )
+    result = {"measure": measure, "a": cohorts[0], "b": cohorts[1], "comparison": None}
+    if cohorts[0]["due"] and cohorts[1]["due"]:
+        result["comparison"] = compare_rates(
+            Proportion(cohorts[0]["part"], cohorts[0]["due"]),
+            Proportion(cohorts[1]["part"], cohorts[1]["due"]),
+        )
+    return result

@@ -84,6 +84,29 @@ def dashboard(request):
     )
 
 
+def compare(request):
+    """Two cohorts (period and department each) compared on one rate."""
+    get = request.GET
+    a = (parse_period(get.get("a_period")), get.get("a_department", "").strip())
+    b = (parse_period(get.get("b_period")), get.get("b_department", "").strip())
+    result = selectors.compare_cohorts(
+        user=request.user, a=a, b=b, measure=get.get("measure") or "success_rate"
+    )
+    return render(
+        request,
+        "reports/compare.html",
+        {
+            "a": a,
+            "b": b,
+            "result": result,
+            "departments": department_list(user=request.user)
+            if request.user.has_perm(selectors.VIEW_REPORTS)
+            else [],
+            "nav_active": "reports",
+        },
+    )
+
+
 def daily_xlsx(request):
     """回访日报表 of every agent in the user's scope for one day, as Excel; audited."""
     day = parse_day(request.GET.get("date"))

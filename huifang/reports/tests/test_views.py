@@ -177,3 +177,42 @@ class TestControlSignals:
         login("head_surgery")
         html = client.get(f"/reports/{NOV}").content.decode()
         assert 'data-testid="signal"' not in html
+
+
+class TestCompare:
+    def test_two_departments_of_one_month(self, client, login, month):
+        login("manager")
+        html = client.get(
+            "/reports/compare/?a_period=2026-11&a_department=MED&b_period=2026-11&b_department=SUR"
+        ).content.decode()
+        # 1/2 vs 0/2: expected counts below 5 → Fisher: p = 1
+        assert 'data-testid="rate-a">50.00%<' in html
+        assert 'data-testid="rate-b">0.00%<' in html
+        assert "Fisher 精确检验" in html
+        assert 'data-testid="p-value">1<' in html
+
+    def test_large_cohorts_use_chi_square(self, client, login, personas, patient_medicine):
+        import datetime
+
+        from huifang.reports.tests.test_metrics import _cohort
+        from huifang.testing.factories import make_touchpoint
+
+        encounter = patient_medicine.encounters.first()
+        _cohort(encounter, make_touchpoint(code="oct"), 30, 70, due_from=datetime.date(2026, 10, 5))
+        _cohort(encounter, make_touchpoint(code="nov"), 20, 80)
+        login("manager")
+        html = client.get("/reports/compare/?a_period=2026-10&b_period=2026-11").content.decode()
+        # 30/100 vs 20/100: χ² = 8/3 = 2.667, p = 0.102
+        assert "卡方检验 χ² = 2.667" in html
+        assert 'data-testid="p-value">0.102<' in html
+
+    def test_a_head_may_not_compare_with_another_department(self, client, login, month):
+        login("head_surgery")
+        url = (
+            "/reports/compare/?a_period=2026-11&a_department=SUR&b_period=2026-11&b_department=MED"
+        )
+        assert client.get(url).status_code == 403
+
+    def test_nobody_is_refused(self, client, login, month):
+        login("nobody")
+        assert client.get("/reports/compare/").status_code == 403
