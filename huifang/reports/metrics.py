@@ -461,3 +461,14 @@ def monthly_by_department(tasks: QuerySet[FollowUpTask]) -> dict[str, list[tuple
             (month, row["reached"], row["due"])
         )
     return result
+
+
+def complaint_funnel(cases: QuerySet[Case]) -> dict[str, int]:
+    """Complaints recorded → sent to a department → answered → verified → closed. One query."""
+    return cases.filter(kind=Case.Kind.COMPLAINT).aggregate(
+        recorded=Count("pk"),
+        forwarded=Count("pk", filter=Q(department__isnull=False)),
+        answered=Count("pk", filter=Q(answered_at__isnull=False)),
+        verified=Count("pk", filter=Q(verification_result__gt="")),
+        closed=Count("pk", filter=Q(status=Case.Status.CLOSED)),
+    )

@@ -287,6 +287,9 @@ def dashboard(*, user: User, period) -> dict:
         "success_rate": [m.success_rate for m in months],
         "failure_reasons": metrics.failure_reasons(tasks),
         "heatmap": metrics.dimension_by_department(answers),
+        "funnel": metrics.complaint_funnel(
+            report_cases(scope=scope, date_from=period.start, date_to=period.end)
+        ),
         "agents": metrics.agent_figures(tasks),
     }
 

@@ -16,5 +16,5 @@ def test_a_manager_opens_the_reports_and_the_charts_draw(page, live_server, sign
     assert page.get_by_test_id("ci-success_rate").inner_text() == "4.6%–69.9%"
 
     page.get_by_role("link", name="图表").click()
-    for chart in ("chart-trend", "chart-reasons", "chart-heatmap"):
+    for chart in ("chart-trend", "chart-reasons", "chart-funnel", "chart-heatmap"):
         page.locator(f'[data-testid="{chart}"][data-ready="1"] canvas').first.wait_for()

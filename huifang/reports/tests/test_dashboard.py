@@ -58,6 +58,13 @@ class TestDashboardPage:
         assert data["months"][-1] == "2026-11"
         assert data["success_rate"][-1] == 0.25
         assert data["failure_reasons"] == {"deceased": 1, "no_answer": 1, "no_phone": 1}
+        assert data["funnel"] == {
+            "recorded": 0,
+            "forwarded": 0,
+            "answered": 0,
+            "verified": 0,
+            "closed": 0,
+        }
         assert "vendor/echarts/echarts.min.js" in response.content.decode()
 
     def test_a_head_sees_their_department_only(self, client, login, answers):
@@ -78,3 +85,35 @@ class TestDashboardPage:
         client.get("/reports/dashboard/?period=2026-11")
         with django_assert_max_num_queries(25):
             client.get("/reports/dashboard/?period=2026-11")
+
+
+class TestFunnel:
+    def test_complaints_through_the_loop(self, month, patient_medicine, departments):
+        from huifang.feedback.models import Case
+
+        now = timezone.now()
+        common = {
+            "kind": "complaint",
+            "source": "call",
+            "patient": patient_medicine,
+            "category": "attitude",
+            "description": "…",
+        }
+        Case.objects.create(**common)
+        Case.objects.create(**common, department=departments["medicine"])
+        Case.objects.create(**common, department=departments["medicine"], answered_at=now)
+        Case.objects.create(
+            **common,
+            department=departments["medicine"],
+            answered_at=now,
+            verification_result="satisfied",
+            status="closed",
+        )
+        Case.objects.create(**{**common, "kind": "suggestion"})
+        assert metrics.complaint_funnel(Case.objects.all()) == {
+            "recorded": 4,
+            "forwarded": 3,
+            "answered": 2,
+            "verified": 1,
+            "closed": 1,
+        }

@@ -32,6 +32,16 @@
     series: [{ type: "bar", data: reasons.map(function (k) { return data.failure_reasons[k]; }) }]
   });
 
+  var stages = [["recorded", "登记"], ["forwarded", "转科室"], ["answered", "科室答复"], ["verified", "回访核实"], ["closed", "结案"]];
+  draw("chart-funnel", {
+    tooltip: { trigger: "item" },
+    series: [{
+      type: "funnel", sort: "none", left: "10%", width: "80%",
+      label: { show: true, formatter: "{b}: {c}" },
+      data: stages.map(function (s) { return { name: s[1], value: data.funnel[s[0]] }; })
+    }]
+  });
+
   var departments = Object.keys(data.heatmap);
   var dimensions = [];
   departments.forEach(function (d) {
