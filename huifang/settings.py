@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "huifang.surveys",
     "huifang.messaging",
     "huifang.feedback",
+    "huifang.reports",
     "huifang.demo",
 ]
 
@@ -367,6 +368,10 @@ HUIFANG_TASK_LEASE_MINUTES = envint("HUIFANG_TASK_LEASE_MINUTES", 30)
 HUIFANG_CALLBACK_OPEN_AFTER_MINUTES = envint("HUIFANG_CALLBACK_OPEN_AFTER_MINUTES", 30)
 # A red flag reported on a call must be answered by the department within this many hours.
 HUIFANG_ESCALATION_HOURS = envint("HUIFANG_ESCALATION_HOURS", 24)
+
+# Reports: each agent's required follow-up rate (a fraction); one assessment
+# point is deducted per full 5 % below it.
+HUIFANG_AGENT_REQUIRED_RATE = os.environ.get("HUIFANG_AGENT_REQUIRED_RATE", "0.95")
 
 # Complaints and suggestions: remind the department this many hours before its deadline;
 # a case the patient is still not satisfied with goes back to the department this many

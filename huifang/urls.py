@@ -19,6 +19,7 @@ urlpatterns = [
     path("feedback/", include("huifang.feedback.urls")),
     path("surveys/", include("huifang.surveys.urls")),
     path("messaging/", include("huifang.messaging.urls")),
+    path("reports/", include("huifang.reports.urls")),
     path("s/<str:token>", survey_public_views.patient_form, name="survey_link"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -115,6 +115,7 @@ ROLES: dict[str, Role] = {
                 "feedback.add_caseattachment",
                 *_SURVEY_ASK,
                 "messaging.add_optout",
+                "reports.view_own_figures",
             ),
         ),
         Role(
@@ -138,6 +139,7 @@ ROLES: dict[str, Role] = {
                 "surveys.view_questionnaire",
                 "surveys.view_response",
                 "surveys.view_scores",
+                "reports.view_reports",
             ),
         ),
         Role(
@@ -159,6 +161,7 @@ ROLES: dict[str, Role] = {
                 *_FEEDBACK_MANAGE,
                 *_SURVEY_MANAGE,
                 *_MESSAGING_MANAGE,
+                "reports.view_reports",
             ),
         ),
         Role(
@@ -173,6 +176,7 @@ ROLES: dict[str, Role] = {
                 "followups.view_contactattempt",
                 *_FEEDBACK_OVERSEE,
                 *_SURVEY_OVERSEE,
+                "reports.view_reports",
             ),
         ),
         Role(
@@ -216,6 +220,7 @@ ROLES: dict[str, Role] = {
                 *_SURVEY_MANAGE,
                 "surveys.void_response",
                 *_MESSAGING_MANAGE,
+                "reports.view_reports",
             ),
             staff=True,
         ),

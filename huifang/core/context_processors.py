@@ -15,7 +15,7 @@ _NAV = [
     ("questionnaires", _("Questionnaires"), "surveys:questionnaire_list", "surveys.view_scores"),
     ("messaging", _("SMS campaigns"), "messaging:campaign_list", "messaging.view_campaign"),
     ("feedback", _("Complaints & suggestions"), "feedback:home", "feedback.view_case"),
-    ("reports", _("Reports"), "core:coming", "patients.view_patient"),
+    ("reports", _("Reports"), "reports:summary", "reports.view_reports"),
     ("audit", _("Audit log"), "core:audit", "core.view_auditentry"),
 ]
 

@@ -1,0 +1,100 @@
+"""``huifang report summary|daily``: the period summary as JSON, the daily register as Excel."""
+
+import json
+from datetime import date
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from huifang.accounts.models import User
+from huifang.core.errors import ApplicationError
+from huifang.reports import daily, excel, metrics, selectors
+from huifang.reports.selectors import Scope
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ApplicationError(
+            _("Write dates as YYYY-MM-DD, not %(text)s.") % {"text": text}, code="invalid_date"
+        ) from None
+
+
+def _user(username: str | None) -> User | None:
+    if not username:
+        return None
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ApplicationError(
+            _("No active user is called %(name)s.") % {"name": username}, code="unknown_user"
+        )
+    return user
+
+
+class Command(BaseCommand):
+    help = "Follow-up reports: summary --from D --to D, daily --date D."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        summary = sub.add_parser("summary", help="Every metric for a period.")
+        summary.add_argument("--from", dest="date_from", required=True)
+        summary.add_argument("--to", dest="date_to", required=True)
+        summary.add_argument("--department", default="", help="Department code.")
+        summary.add_argument(
+            "--breakdown",
+            action="append",
+            default=[],
+            choices=sorted(metrics.BREAKDOWNS),
+            help="Add a breakdown (repeatable).",
+        )
+        summary.add_argument("--user", help="Report as this user (their scope); default: all.")
+        summary.add_argument("--json", action="store_true", help="Print one JSON object.")
+        register = sub.add_parser("daily", help="The daily register of all agents.")
+        register.add_argument("--date", dest="day", required=True)
+        register.add_argument("--xlsx", help="Write the register to this Excel file.")
+        register.add_argument("--user", help="Report as this user (their scope); default: all.")
+
+    def handle(self, *args, **options):
+        user = _user(options.get("user"))
+        if options["action"] == "summary":
+            self._summary(user, options)
+        else:
+            self._daily(user, options)
+
+    def _scope(self, user, department_code=""):
+        if user is None:
+            return None
+        return selectors.report_scope(user=user, department_code=department_code)
+
+    def _summary(self, user, options):
+        date_from, date_to = _date(options["date_from"]), _date(options["date_to"])
+        result = selectors.summary(
+            user=user,
+            scope=self._scope(user, options["department"]),
+            date_from=date_from,
+            date_to=date_to,
+            department_code=options["department"],
+            breakdowns=options["breakdown"],
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        for key in ("due", "attempted", "reached", "follow_up_rate", "success_rate"):
+            self.stdout.write(f"{key}: {result[key]}")
+
+    def _daily(self, user, options):
+        day = _date(options["day"])
+        scope = self._scope(user) or Scope(department_ids=None)
+        rows = daily.register_rows(scope=scope, day=day)
+        if options.get("xlsx"):
+            filled_in_by = (user.display_name or user.username) if user else "system"
+            with open(options["xlsx"], "wb") as fh:
+                fh.write(excel.register_workbook(rows=rows, day=day, filled_in_by=filled_in_by))
+            self.stdout.write(f"{len(rows)} calls written to {options['xlsx']}")
+            return
+        for row in rows:
+            self.stdout.write(
+                "\t".join([row.name, row.phone, row.content, row.agent, row.satisfaction])
+            )
+        self.stdout.write(f"合计\t{len(rows)}")

@@ -1,0 +1,474 @@
+"""The one place follow-up figures are computed. Definitions: docs/metrics.md.
+
+Every function takes a queryset of tasks already scoped to the acting user
+(``selectors.report_tasks``) and aggregates in the database: one query per
+figure and breakdown, whatever the number of rows. Rates are fractions
+(0–1) or ``None`` when the denominator is 0.
+"""
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import date
+from fractions import Fraction
+from math import floor
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncDay, TruncMonth, TruncQuarter
+
+from huifang.feedback.models import Case
+from huifang.followups.models import ContactAttempt, FollowUpTask
+from huifang.patients.models import Encounter
+from huifang.surveys import scoring
+from huifang.surveys.models import Answer, ItemKind
+
+# Outcome of an attempt that records there was no number to dial: not an attempt.
+NO_PHONE_OUTCOME = "no_phone"
+NOT_ATTEMPTED = "not_attempted"
+
+# Built-in three-level answer (followups.questions) → value on scoring's 1–3 scale.
+BUILTIN_SATISFACTION = {"satisfied": 3, "fairly_satisfied": 2, "dissatisfied": 1}
+
+# Breakdown name → expression grouped on.
+BREAKDOWNS = {
+    "department": "encounter__department__code",
+    "doctor": "encounter__attending_doctor",
+    "nurse": "encounter__responsible_nurse",
+    "agent": "agent_name",
+    "plan": "plan__code",
+    "day": "period_day",
+    "month": "period_month",
+    "quarter": "period_quarter",
+}
+
+
+def rate(part: int, whole: int) -> float | None:
+    """``part / whole`` as a fraction, or ``None`` when nothing is in the denominator."""
+    return part / whole if whole else None
+
+
+def _attempts():
+    return ContactAttempt.objects.filter(task=OuterRef("pk")).exclude(
+        outcome__code=NO_PHONE_OUTCOME
+    )
+
+
+def annotate_tasks(tasks: QuerySet[FollowUpTask]) -> QuerySet[FollowUpTask]:
+    """Per task: attempted, reached, first attempt, last outcome, excluded, agent, periods."""
+    attempts = _attempts()
+    any_attempt = ContactAttempt.objects.filter(task=OuterRef("pk"))
+    reached = Exists(attempts.filter(outcome__counts_as_success=True))
+    first_at = Subquery(
+        attempts.order_by("at", "id").values("at")[:1], output_field=DateTimeField()
+    )
+    first_agent = Subquery(
+        attempts.filter(agent__isnull=False).order_by("at", "id").values("agent__username")[:1]
+    )
+    return tasks.annotate(
+        is_attempted=Exists(attempts),
+        is_reached=reached,
+        first_day=TruncDate(first_at),
+        last_outcome=Coalesce(
+            Subquery(any_attempt.order_by("-at", "-id").values("outcome__code")[:1]),
+            F("status"),
+        ),
+        died=Exists(any_attempt.filter(outcome__patient_effect="deceased"))
+        | Q(patient__deceased_on__isnull=False, patient__deceased_on__lte=F("due_until")),
+        no_phone=Exists(any_attempt.filter(outcome__code=NO_PHONE_OUTCOME))
+        | Q(status=FollowUpTask.Status.NO_PHONE),
+        agent_name=Coalesce(F("assigned_to__username"), first_agent),
+        period_day=TruncDay("due_from"),
+        period_month=TruncMonth("due_from"),
+        period_quarter=TruncQuarter("due_from"),
+    )
+
+
+def _task_aggregates() -> dict:
+    not_reached = Q(is_reached=False)
+    return {
+        "due": Count("pk"),
+        "attempted": Count("pk", filter=Q(is_attempted=True)),
+        "reached": Count("pk", filter=Q(is_reached=True)),
+        "on_time": Count(
+            "pk",
+            filter=Q(
+                is_attempted=True,
+                first_day__gte=F("due_from"),
+                first_day__lte=F("due_until"),
+            ),
+        ),
+        "excluded_deceased": Count("pk", filter=not_reached & Q(died=True)),
+        "excluded_no_phone": Count("pk", filter=not_reached & Q(died=False, no_phone=True)),
+    }
+
+
+@dataclass
+class TaskFigures:
+    """Counts and rates of one group of tasks."""
+
+    key: str | None
+    due: int
+    attempted: int
+    reached: int
+    on_time: int
+    excluded_deceased: int
+    excluded_no_phone: int
+
+    @property
+    def eligible(self) -> int:
+        return self.due - self.excluded_deceased - self.excluded_no_phone
+
+    @property
+    def not_reached(self) -> int:
+        return self.due - self.reached
+
+    @property
+    def follow_up_rate(self) -> float | None:
+        return rate(self.attempted, self.due)
+
+    @property
+    def success_rate(self) -> float | None:
+        return rate(self.reached, self.due)
+
+    @property
+    def success_rate_of_attempted(self) -> float | None:
+        return rate(self.reached, self.attempted)
+
+    @property
+    def success_rate_of_eligible(self) -> float | None:
+        return rate(self.reached, self.eligible)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return rate(self.on_time, self.attempted)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        for name in (
+            "eligible",
+            "not_reached",
+            "follow_up_rate",
+            "success_rate",
+            "success_rate_of_attempted",
+            "success_rate_of_eligible",
+            "on_time_rate",
+        ):
+            data[name] = getattr(self, name)
+        return data
+
+
+def _key(value) -> str | None:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value if value is None else str(value)
+
+
+def task_figures(tasks: QuerySet[FollowUpTask]) -> TaskFigures:
+    """Due, attempted, reached, on time and the exclusions over all ``tasks``: one query."""
+    row = annotate_tasks(tasks).aggregate(**_task_aggregates())
+    return TaskFigures(key=None, **row)
+
+
+def task_figures_by(tasks: QuerySet[FollowUpTask], breakdown: str) -> list[TaskFigures]:
+    """The same figures per department, doctor, nurse, agent, plan, day, month or quarter."""
+    field = BREAKDOWNS[breakdown]
+    rows = annotate_tasks(tasks).values(field).annotate(**_task_aggregates()).order_by(field)
+    result = []
+    for row in rows:
+        key = row.pop(field)
+        result.append(TaskFigures(key=_key(key), **row))
+    return result
+
+
+def failure_reasons(tasks: QuerySet[FollowUpTask]) -> dict[str, int]:
+    """Tasks not reached, by the outcome code of their last attempt.
+
+    A task never attempted counts under its status (``pending``,
+    ``no_phone``, ``window_passed``…); one query.
+    """
+    rows = (
+        annotate_tasks(tasks)
+        .filter(is_reached=False)
+        .values("last_outcome")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "last_outcome")
+    )
+    return {row["last_outcome"]: row["n"] for row in rows}
+
+
+def _expand(counts: Iterable[tuple[float, int]]) -> list[float]:
+    """Counts of each answer value → the list of values ``surveys.scoring`` takes."""
+    values: list[float] = []
+    for value, n in counts:
+        values.extend([value] * n)
+    return values
+
+
+def builtin_satisfaction(tasks: QuerySet[FollowUpTask]) -> dict:
+    """The built-in three-level question asked on calls (满意/基本满意/不满意).
+
+    One answer per attempt that recorded it; scored by ``scoring.three_level_rates``
+    (which returns percentages; converted here to fractions).
+    """
+    rows = (
+        ContactAttempt.objects.filter(task__in=tasks.values("pk"))
+        .filter(answers__satisfaction__in=list(BUILTIN_SATISFACTION))
+        .values("answers__satisfaction")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {row["answers__satisfaction"]: row["n"] for row in rows}
+    values = _expand((BUILTIN_SATISFACTION[k], n) for k, n in counts.items())
+    rates = scoring.three_level_rates(values)
+    return {
+        "answers": len(values),
+        "counts": {k: counts.get(k, 0) for k in BUILTIN_SATISFACTION},
+        **{k: (v / 100 if v is not None else None) for k, v in rates.items()},
+    }
+
+
+def questionnaire_satisfaction(answers: QuerySet[Answer]) -> dict:
+    """Five- and three-level questionnaire answers, and per dimension, via ``surveys.scoring``.
+
+    ``answers`` are already scoped and free of voided responses. Counts come
+    from one grouped query; the scoring functions get the expanded values.
+    """
+    rows = (
+        answers.filter(
+            item__kind__in=[ItemKind.SATISFACTION5, ItemKind.SATISFACTION3],
+            number__isnull=False,
+        )
+        .values("item__kind", "item__dimension", "number")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    five: list[tuple[float, int]] = []
+    three: list[tuple[float, int]] = []
+    flat = []
+    for row in rows:
+        pair = (row["number"], row["n"])
+        (five if row["item__kind"] == ItemKind.SATISFACTION5 else three).append(pair)
+        flat.extend([(row["item__dimension"], "", row["item__kind"], row["number"])] * row["n"])
+    five_values, three_values = _expand(five), _expand(three)
+    five_rate = scoring.satisfaction_rate(five_values)
+    three_rates = scoring.three_level_rates(three_values)
+    return {
+        "five_level_answers": len(five_values),
+        "five_level_satisfaction_rate": five_rate / 100 if five_rate is not None else None,
+        "five_level_mean_score": scoring.mean_score(five_values, ItemKind.SATISFACTION5),
+        "three_level_answers": len(three_values),
+        "three_level_satisfaction_rate": (
+            three_rates["satisfaction_rate"] / 100
+            if three_rates["satisfaction_rate"] is not None
+            else None
+        ),
+        "by_dimension": {
+            d.dimension: {"answers": d.count, "score": d.score}
+            for d in scoring.dimension_scores(flat)
+        },
+    }
+
+
+def complaint_figures(cases: QuerySet[Case]) -> dict:
+    """Complaints by category and department, answered on time, verification results.
+
+    On time: answered no later than the deadline; late: answered after it,
+    or unanswered with the deadline passed (counted at ``now``).
+    """
+    from django.utils import timezone
+
+    complaints = cases.filter(kind=Case.Kind.COMPLAINT)
+    totals = complaints.aggregate(
+        total=Count("pk"),
+        with_deadline=Count("pk", filter=Q(deadline_at__isnull=False)),
+        answered_on_time=Count("pk", filter=Q(answered_at__lte=F("deadline_at"))),
+        answered_late=Count("pk", filter=Q(answered_at__gt=F("deadline_at"))),
+        overdue_open=Count(
+            "pk",
+            filter=Q(answered_at__isnull=True, deadline_at__lt=timezone.now())
+            & ~Q(status__in=[Case.Status.CLOSED, Case.Status.WITHDRAWN]),
+        ),
+        verified=Count("pk", filter=Q(verification_result__gt="")),
+        verified_satisfied=Count("pk", filter=Q(verification_result=Case.Verification.SATISFIED)),
+    )
+    by_category = dict(
+        complaints.values_list("category").annotate(n=Count("pk")).order_by("category")
+    )
+    by_department = dict(
+        complaints.values_list("department__code")
+        .annotate(n=Count("pk"))
+        .order_by("department__code")
+    )
+    by_kind = dict(cases.values_list("kind").annotate(n=Count("pk")).order_by("kind"))
+    suggestions_by_status = dict(
+        cases.filter(kind=Case.Kind.SUGGESTION)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by("status")
+    )
+    late = totals["answered_late"] + totals["overdue_open"]
+    return {
+        "complaints": totals["total"],
+        "by_kind": by_kind,
+        "suggestions_by_status": suggestions_by_status,
+        "by_category": by_category,
+        "by_department": {k or "": v for k, v in by_department.items()},
+        "with_deadline": totals["with_deadline"],
+        "answered_on_time": totals["answered_on_time"],
+        "late": late,
+        "on_time_handling_rate": rate(
+            totals["answered_on_time"], totals["answered_on_time"] + late
+        ),
+        "verified": totals["verified"],
+        "verification_satisfaction_rate": rate(totals["verified_satisfied"], totals["verified"]),
+    }
+
+
+def required_agent_rate() -> Fraction:
+    return Fraction(str(getattr(settings, "HUIFANG_AGENT_REQUIRED_RATE", "0.95")))
+
+
+def deductions(*, achieved: int, assigned: int, required: Fraction | None = None) -> int:
+    """One assessment point per full 5 % below the required rate (exact arithmetic)."""
+    required = required_agent_rate() if required is None else required
+    if not assigned:
+        return 0
+    shortfall = required - Fraction(achieved, assigned)
+    return max(0, floor(shortfall / Fraction(5, 100)))
+
+
+def handling_times(tasks: QuerySet[FollowUpTask]) -> dict[str, dict]:
+    """Per agent (who made the attempt): calls timed and mean handling time in seconds.
+
+    Handling time is ``at − started_at`` (opening the task to recording the
+    outcome); attempts without a start time or with a negative duration are
+    left out. One grouped query.
+    """
+    duration = ExpressionWrapper(F("at") - F("started_at"), output_field=DurationField())
+    rows = (
+        ContactAttempt.objects.filter(
+            task__in=tasks.values("pk"),
+            agent__isnull=False,
+            started_at__isnull=False,
+            started_at__lte=F("at"),
+        )
+        .values("agent__username")
+        .annotate(calls=Count("pk"), total=Sum(duration))
+        .order_by()
+    )
+    return {
+        row["agent__username"]: {
+            "calls_timed": row["calls"],
+            "mean_handling_seconds": round(row["total"].total_seconds() / row["calls"], 1)
+            if row["total"] is not None
+            else None,
+        }
+        for row in rows
+    }
+
+
+def agent_figures(tasks: QuerySet[FollowUpTask]) -> list[dict]:
+    """Per agent: tasks assigned (or first worked), attempted, reached, completion, deductions,
+    and mean handling time.
+
+    Completion is attempted ÷ assigned, compared with ``HUIFANG_AGENT_REQUIRED_RATE``.
+    """
+    required = required_agent_rate()
+    times = handling_times(tasks)
+    result = []
+    for figures in task_figures_by(tasks, "agent"):
+        if figures.key is None:
+            continue
+        result.append(
+            {
+                "agent": figures.key,
+                "assigned": figures.due,
+                "attempted": figures.attempted,
+                "reached": figures.reached,
+                "completion_rate": figures.follow_up_rate,
+                "required_rate": float(required),
+                "deductions": deductions(
+                    achieved=figures.attempted, assigned=figures.due, required=required
+                ),
+                **times.get(figures.key, {"calls_timed": 0, "mean_handling_seconds": None}),
+            }
+        )
+    return result
+
+
+def recheck_figures(tasks: QuerySet[FollowUpTask]) -> dict:
+    """Health checks followed up in the period whose patient came back for a later check."""
+    checks = Encounter.objects.filter(
+        kind=Encounter.Kind.HEALTH_CHECK, pk__in=tasks.values("encounter_id")
+    )
+    later = Encounter.objects.filter(
+        patient=OuterRef("patient"),
+        kind=Encounter.Kind.HEALTH_CHECK,
+        visit_on__gt=OuterRef("visit_on"),
+    )
+    row = checks.aggregate(followed_up=Count("pk"), rechecked=Count("pk", filter=Q(Exists(later))))
+    return {**row, "recheck_rate": rate(row["rechecked"], row["followed_up"])}
+
+
+def dimension_by_department(answers: QuerySet[Answer]) -> dict[str, dict[str, float | None]]:
+    """Department code → dimension → mean 0–100 score (``scoring.dimension_scores``).
+
+    For the heat map; one grouped query.
+    """
+    rows = (
+        answers.filter(item__kind__in=list(scoring.SCALE_RANGE), number__isnull=False)
+        .exclude(item__dimension="")
+        .values("response__encounter__department__code", "item__dimension", "item__kind", "number")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    flat: dict[str, list] = {}
+    for row in rows:
+        department = row["response__encounter__department__code"] or ""
+        flat.setdefault(department, []).extend(
+            [(row["item__dimension"], "", row["item__kind"], row["number"])] * row["n"]
+        )
+    return {
+        department: {d.dimension: d.score for d in scoring.dimension_scores(answers_)}
+        for department, answers_ in sorted(flat.items())
+    }
+
+
+def monthly_by_department(tasks: QuerySet[FollowUpTask]) -> dict[str, list[tuple[str, int, int]]]:
+    """Department code → [(month "YYYY-MM", reached, due)], for per-department p-charts. One query."""
+    rows = (
+        annotate_tasks(tasks)
+        .values("encounter__department__code", "period_month")
+        .annotate(due=Count("pk"), reached=Count("pk", filter=Q(is_reached=True)))
+        .order_by("encounter__department__code", "period_month")
+    )
+    result: dict[str, list[tuple[str, int, int]]] = {}
+    for row in rows:
+        month = _key(row["period_month"])[:7]
+        result.setdefault(row["encounter__department__code"], []).append(
+            (month, row["reached"], row["due"])
+        )
+    return result
+
+
+def complaint_funnel(cases: QuerySet[Case]) -> dict[str, int]:
+    """Complaints recorded → sent to a department → answered → verified → closed. One query."""
+    return cases.filter(kind=Case.Kind.COMPLAINT).aggregate(
+        recorded=Count("pk"),
+        forwarded=Count("pk", filter=Q(department__isnull=False)),
+        answered=Count("pk", filter=Q(answered_at__isnull=False)),
+        verified=Count("pk", filter=Q(verification_result__gt="")),
+        closed=Count("pk", filter=Q(status=Case.Status.CLOSED)),
+    )

@@ -1,0 +1,330 @@
+"""What each user may report on: tasks, answers and cases in scope, and the summary."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from huifang.accounts.models import Department, User
+from huifang.accounts.selectors import (
+    ALL_DEPARTMENTS,
+    department_descendant_ids,
+    user_department_scope,
+)
+from huifang.core.errors import ApplicationError
+from huifang.feedback.models import Case
+from huifang.followups.models import FollowUpTask
+from huifang.reports import metrics
+from huifang.surveys.models import Answer
+
+VIEW_REPORTS = "reports.view_reports"
+VIEW_OWN = "reports.view_own_figures"
+
+
+class ReportDenied(ApplicationError):
+    code = "report_denied"
+    status = 403
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Departments (``None``: all) and, for an agent, the agent whose figures these are."""
+
+    department_ids: set[int] | None
+    agent: User | None = None
+
+
+def report_scope(*, user: User, department_code: str = "") -> Scope:
+    """Who may see which figures: heads their departments, managers all, agents their own."""
+    if not user.is_authenticated or not user.is_active:
+        raise ReportDenied(_("Sign in to see reports."), code="report_denied")
+    if user.has_perm(VIEW_REPORTS):
+        scope = user_department_scope(user)
+        agent = None
+    elif user.has_perm(VIEW_OWN):
+        scope, agent = ALL_DEPARTMENTS, user
+    else:
+        raise ReportDenied(_("Your role may not see follow-up reports."), code="report_denied")
+    if department_code:
+        department = Department.objects.filter(code=department_code).first()
+        if department is None:
+            raise ApplicationError(
+                _("No department has the code %(code)s.") % {"code": department_code},
+                code="unknown_department",
+            )
+        wanted = department_descendant_ids([department.pk])
+        if scope is not ALL_DEPARTMENTS and not wanted <= scope:
+            raise ReportDenied(
+                _("Your role may not see the reports of %(name)s.") % {"name": department.name},
+                code="report_denied",
+            )
+        scope = wanted
+    return Scope(department_ids=scope, agent=agent)
+
+
+def check_period(date_from: date, date_to: date) -> None:
+    if date_to < date_from:
+        raise ApplicationError(_("The period ends before it starts."), code="invalid_period")
+
+
+def report_tasks(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[FollowUpTask]:
+    """Tasks due in the period (due_from inside it), merged and cancelled ones left out."""
+    check_period(date_from, date_to)
+    qs = FollowUpTask.objects.filter(due_from__gte=date_from, due_from__lte=date_to).exclude(
+        status__in=[FollowUpTask.Status.MERGED, FollowUpTask.Status.CANCELLED]
+    )
+    if scope.department_ids is not ALL_DEPARTMENTS:
+        qs = qs.filter(encounter__department_id__in=scope.department_ids)
+    if scope.agent is not None:
+        qs = qs.filter(
+            Q(assigned_to=scope.agent)
+            | Q(assigned_to__isnull=True, attempts_made__agent=scope.agent)
+        ).distinct()
+        # distinct() and GROUP BY do not mix: take the ids instead.
+        qs = FollowUpTask.objects.filter(pk__in=qs.values("pk"))
+    return qs
+
+
+def _day_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(date_from, time.min))
+    end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
+    return start, end
+
+
+def report_answers(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[Answer]:
+    """Questionnaire answers submitted in the period, voided responses left out."""
+    start, end = _day_bounds(date_from, date_to)
+    qs = Answer.objects.filter(
+        response__submitted_at__gte=start,
+        response__submitted_at__lt=end,
+        response__voided_at__isnull=True,
+    )
+    if scope.department_ids is not ALL_DEPARTMENTS:
+        qs = qs.filter(response__encounter__department_id__in=scope.department_ids)
+    if scope.agent is not None:
+        qs = qs.filter(response__recorded_by=scope.agent)
+    return qs
+
+
+def report_cases(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[Case]:
+    """Feedback cases recorded in the period, in the departments in scope."""
+    start, end = _day_bounds(date_from, date_to)
+    qs = Case.objects.filter(created_at__gte=start, created_at__lt=end)
+    if scope.department_ids is not ALL_DEPARTMENTS:
+        qs = qs.filter(department_id__in=scope.department_ids)
+    if scope.agent is not None:
+        qs = qs.filter(reported_by=scope.agent)
+    return qs
+
+
+def command_scope(department_code: str = "") -> Scope:
+    """The scope of a command run without ``--user``: every department, or the one asked for."""
+    if not department_code:
+        return Scope(department_ids=ALL_DEPARTMENTS)
+    department = Department.objects.filter(code=department_code).first()
+    if department is None:
+        raise ApplicationError(
+            _("No department has the code %(code)s.") % {"code": department_code},
+            code="unknown_department",
+        )
+    return Scope(department_ids=department_descendant_ids([department.pk]))
+
+
+def summary(
+    *,
+    user: User | None,
+    date_from: date,
+    date_to: date,
+    department_code: str = "",
+    breakdowns=(),
+    scope: Scope | None = None,
+) -> dict:
+    """Every metric of docs/metrics.md for the period, rates as fractions.
+
+    ``user`` None (a command run by the operator) sees every department.
+    """
+    if scope is None:
+        scope = (
+            command_scope(department_code)
+            if user is None
+            else report_scope(user=user, department_code=department_code)
+        )
+    tasks = report_tasks(scope=scope, date_from=date_from, date_to=date_to)
+    answers = report_answers(scope=scope, date_from=date_from, date_to=date_to)
+    cases = report_cases(scope=scope, date_from=date_from, date_to=date_to)
+    figures = metrics.task_figures(tasks).as_dict()
+    figures.pop("key")
+    result = {
+        "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
+        "department": department_code or None,
+        **figures,
+        "failure_reasons": metrics.failure_reasons(tasks),
+        "satisfaction": {
+            "builtin": metrics.builtin_satisfaction(tasks),
+            "questionnaire": metrics.questionnaire_satisfaction(answers),
+        },
+        "complaints": metrics.complaint_figures(cases),
+        "agents": metrics.agent_figures(tasks),
+        "recheck": metrics.recheck_figures(tasks),
+        "breakdowns": {},
+    }
+    for name in breakdowns:
+        result["breakdowns"][name] = [row.as_dict() for row in metrics.task_figures_by(tasks, name)]
+    return result
+
+
+@dataclass
+class RateLine:
+    """A rate as shown on a page: its parts, value and Wilson 95 % interval."""
+
+    name: str
+    part: int
+    whole: int
+    value: float | None
+    low: float | None
+    high: float | None
+
+
+def rate_line(name: str, part: int, whole: int) -> RateLine:
+    from huifang.reports.stats import wilson_interval
+
+    interval = wilson_interval(part, whole)
+    return RateLine(
+        name=name,
+        part=part,
+        whole=whole,
+        value=metrics.rate(part, whole),
+        low=interval[0] if interval else None,
+        high=interval[1] if interval else None,
+    )
+
+
+def rate_lines(figures: dict) -> list[RateLine]:
+    return [
+        rate_line("follow_up_rate", figures["attempted"], figures["due"]),
+        rate_line("success_rate", figures["reached"], figures["due"]),
+        rate_line("success_rate_of_attempted", figures["reached"], figures["attempted"]),
+        rate_line("on_time_rate", figures["on_time"], figures["attempted"]),
+    ]
+
+
+def summary_page(*, user: User, period, department_code: str = "", breakdowns=()) -> dict:
+    """The period's summary with intervals on its rates, and a 12-month p-chart of success.
+
+    A constant number of queries: the summary's, plus one for the trend.
+    """
+    from huifang.reports.periods import trailing_months
+    from huifang.reports.stats import p_chart
+
+    scope = report_scope(user=user, department_code=department_code)
+    data = summary(
+        user=user,
+        scope=scope,
+        date_from=period.start,
+        date_to=period.end,
+        department_code=department_code,
+        breakdowns=breakdowns,
+    )
+    data["rates"] = rate_lines(data)
+    for name, rows in data["breakdowns"].items():
+        for row in rows:
+            row["success"] = rate_line("success_rate", row["reached"], row["due"])
+            row["follow_up"] = rate_line("follow_up_rate", row["attempted"], row["due"])
+        if name == "department":
+            names = dict(
+                Department.objects.filter(code__in=[r["key"] for r in rows]).values_list(
+                    "code", "name"
+                )
+            )
+            for row in rows:
+                row["name"] = names.get(row["key"], row["key"])
+            rows.sort(key=lambda r: (r["success_rate"] is None, -(r["success_rate"] or 0)))
+    trend_from, trend_to = trailing_months(period)
+    months = metrics.task_figures_by(
+        report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), "month"
+    )
+    data["trend"] = p_chart([(m.key[:7], m.reached, m.due) for m in months])
+    data["signals"] = control_signals(
+        report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), period
+    )
+    return data
+
+
+def control_signals(tasks, period) -> list[dict]:
+    """Months of the period whose success rate lies outside its department's p-chart limits.
+
+    Each department's chart covers the trailing 12 months of ``tasks``.
+    """
+    from huifang.reports.stats import p_chart
+
+    wanted = {f"{period.start:%Y-%m}", f"{period.end:%Y-%m}"}
+    if period.kind == "quarter":
+        wanted.add(f"{period.start.year}-{period.start.month + 1:02d}")
+    signals = []
+    for department, points in metrics.monthly_by_department(tasks).items():
+        for point in p_chart(points):
+            if point["out_of_control"] and point["label"] in wanted:
+                signals.append({"department": department, **point})
+    return signals
+
+
+def dashboard(*, user: User, period) -> dict:
+    """Data for the dashboard charts: 12-month trend, failure reasons, department × dimension."""
+    from huifang.reports.periods import trailing_months
+
+    scope = report_scope(user=user)
+    tasks = report_tasks(scope=scope, date_from=period.start, date_to=period.end)
+    trend_from, trend_to = trailing_months(period)
+    months = metrics.task_figures_by(
+        report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), "month"
+    )
+    answers = report_answers(scope=scope, date_from=period.start, date_to=period.end)
+    return {
+        "months": [m.key[:7] for m in months],
+        "follow_up_rate": [m.follow_up_rate for m in months],
+        "success_rate": [m.success_rate for m in months],
+        "failure_reasons": metrics.failure_reasons(tasks),
+        "heatmap": metrics.dimension_by_department(answers),
+        "funnel": metrics.complaint_funnel(
+            report_cases(scope=scope, date_from=period.start, date_to=period.end)
+        ),
+        "agents": metrics.agent_figures(tasks),
+    }
+
+
+def compare_cohorts(*, user: User, a: tuple, b: tuple, measure: str = "success_rate") -> dict:
+    """Compare one rate between two cohorts, each ``(period, department code)``.
+
+    ``measure``: ``success_rate`` (reached ÷ due) or ``follow_up_rate``
+    (attempted ÷ due). Chi-square or Fisher's exact test, Wilson intervals.
+    """
+    from huifang.reports.stats import Proportion, compare_rates
+
+    if measure not in ("success_rate", "follow_up_rate"):
+        raise ApplicationError(
+            _("Compare the success or the follow-up rate."), code="invalid_measure"
+        )
+    cohorts = []
+    for period, department_code in (a, b):
+        scope = report_scope(user=user, department_code=department_code)
+        figures = metrics.task_figures(
+            report_tasks(scope=scope, date_from=period.start, date_to=period.end)
+        )
+        part = figures.reached if measure == "success_rate" else figures.attempted
+        cohorts.append(
+            {
+                "period": period.label,
+                "department": department_code or None,
+                "part": part,
+                "due": figures.due,
+            }
+        )
+    result = {"measure": measure, "a": cohorts[0], "b": cohorts[1], "comparison": None}
+    if cohorts[0]["due"] and cohorts[1]["due"]:
+        result["comparison"] = compare_rates(
+            Proportion(cohorts[0]["part"], cohorts[0]["due"]),
+            Proportion(cohorts[1]["part"], cohorts[1]["due"]),
+        )
+    return result

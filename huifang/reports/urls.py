@@ -1,0 +1,14 @@
+from django.urls import path
+
+from huifang.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.summary, name="summary"),
+    path("department/", views.department_report, name="department"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("compare/", views.compare, name="compare"),
+    path("daily.xlsx", views.daily_xlsx, name="daily_xlsx"),
+    path("summary.xlsx", views.summary_xlsx, name="summary_xlsx"),
+]

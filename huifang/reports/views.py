@@ -1,0 +1,148 @@
+"""Report pages: the monthly/quarterly summary and the department report, with Excel."""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from huifang.accounts.selectors import department_list
+from huifang.reports import daily, excel, selectors, services
+from huifang.reports.periods import parse_day, parse_period
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SUMMARY_BREAKDOWNS = ("department", "agent", "plan")
+DEPARTMENT_BREAKDOWNS = ("doctor", "nurse", "plan", "month")
+
+
+def _args(request):
+    return parse_period(request.GET.get("period")), request.GET.get("department", "").strip()
+
+
+def _context(request, *, period, department, data, breakdowns, page):
+    return {
+        "period": period,
+        "department": department,
+        "data": data,
+        "breakdowns": breakdowns,
+        "page": page,
+        "departments": department_list(user=request.user)
+        if request.user.has_perm(selectors.VIEW_REPORTS)
+        else [],
+        "nav_active": "reports",
+    }
+
+
+def summary(request):
+    """Monthly or quarterly summary: rates with intervals, ranking, reasons, satisfaction."""
+    period, department = _args(request)
+    data = selectors.summary_page(
+        user=request.user, period=period, department_code=department, breakdowns=SUMMARY_BREAKDOWNS
+    )
+    return render(
+        request,
+        "reports/summary.html",
+        _context(
+            request,
+            period=period,
+            department=department,
+            data=data,
+            breakdowns=SUMMARY_BREAKDOWNS,
+            page="summary",
+        ),
+    )
+
+
+def department_report(request):
+    """One department's figures by doctor, nurse, plan and month."""
+    period, department = _args(request)
+    data = selectors.summary_page(
+        user=request.user,
+        period=period,
+        department_code=department,
+        breakdowns=DEPARTMENT_BREAKDOWNS,
+    )
+    return render(
+        request,
+        "reports/summary.html",
+        _context(
+            request,
+            period=period,
+            department=department,
+            data=data,
+            breakdowns=DEPARTMENT_BREAKDOWNS,
+            page="department",
+        ),
+    )
+
+
+def dashboard(request):
+    """Charts (ECharts, vendored): trends, failure reasons, department × dimension heat map."""
+    period = parse_period(request.GET.get("period"))
+    data = selectors.dashboard(user=request.user, period=period)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {"period": period, "data": data, "page": "dashboard", "nav_active": "reports"},
+    )
+
+
+def compare(request):
+    """Two cohorts (period and department each) compared on one rate."""
+    get = request.GET
+    a = (parse_period(get.get("a_period")), get.get("a_department", "").strip())
+    b = (parse_period(get.get("b_period")), get.get("b_department", "").strip())
+    result = selectors.compare_cohorts(
+        user=request.user, a=a, b=b, measure=get.get("measure") or "success_rate"
+    )
+    return render(
+        request,
+        "reports/compare.html",
+        {
+            "a": a,
+            "b": b,
+            "result": result,
+            "departments": department_list(user=request.user)
+            if request.user.has_perm(selectors.VIEW_REPORTS)
+            else [],
+            "nav_active": "reports",
+        },
+    )
+
+
+def daily_xlsx(request):
+    """回访日报表 of every agent in the user's scope for one day, as Excel; audited."""
+    day = parse_day(request.GET.get("date"))
+    scope = selectors.report_scope(user=request.user)
+    rows = daily.register_rows(scope=scope, day=day)
+    content = excel.register_workbook(
+        rows=rows, day=day, filled_in_by=request.user.display_name or request.user.username
+    )
+    services.report_export_audit(
+        actor=request.user,
+        report="reports_daily_register",
+        title=f"回访日报表 {day:%Y-%m-%d}",
+        details={"date": day.isoformat(), "calls": len(rows)},
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="daily-register-{day:%Y-%m-%d}.xlsx"'
+    return response
+
+
+def summary_xlsx(request):
+    """The summary (or department report) as Excel; every download is audited."""
+    period, department = _args(request)
+    breakdown = "doctor" if request.GET.get("by") == "doctor" else "department"
+    data = selectors.summary_page(
+        user=request.user, period=period, department_code=department, breakdowns=(breakdown,)
+    )
+    content = excel.summary_workbook(
+        summary=data, breakdown=breakdown, rows=data["breakdowns"][breakdown]
+    )
+    services.report_export_audit(
+        actor=request.user,
+        report="reports_summary",
+        title=f"回访统计报表 {period.label}",
+        details={"period": period.label, "department": department or None, "due": data["due"]},
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    name = f"followup-report-{period.label}{'-' + department if department else ''}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
