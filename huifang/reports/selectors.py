@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +15,7 @@ from huifang.accounts.selectors import (
 )
 from huifang.core.errors import ApplicationError
 from huifang.feedback.models import Case
-from huifang.followups.models import FollowUpTask
+from huifang.followups.models import ContactAttempt, FollowUpTask
 from huifang.reports import metrics
 from huifang.surveys.models import Answer
 
@@ -70,10 +70,22 @@ def check_period(date_from: date, date_to: date) -> None:
 
 
 def report_tasks(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[FollowUpTask]:
-    """Tasks due in the period (due_from inside it), merged and cancelled ones left out."""
+    """Tasks due in the period (due_from inside it).
+
+    Left out: merged tasks (their call is another task's), and cancelled
+    tasks nobody tried to call (a plan change, a readmission before the
+    call). A cancelled task someone did call stays due — a refusal (拒访) or
+    a death learnt on the call is a failure reason — and so does one
+    cancelled because the patient died, which shows as an exclusion.
+    """
     check_period(date_from, date_to)
-    qs = FollowUpTask.objects.filter(due_from__gte=date_from, due_from__lte=date_to).exclude(
-        status__in=[FollowUpTask.Status.MERGED, FollowUpTask.Status.CANCELLED]
+    called = ContactAttempt.objects.filter(task=OuterRef("pk"))
+    qs = (
+        FollowUpTask.objects.filter(due_from__gte=date_from, due_from__lte=date_to)
+        .exclude(status=FollowUpTask.Status.MERGED)
+        .exclude(
+            Q(status=FollowUpTask.Status.CANCELLED) & ~Q(closed_reason="deceased") & ~Exists(called)
+        )
     )
     if scope.department_ids is not ALL_DEPARTMENTS:
         qs = qs.filter(encounter__department_id__in=scope.department_ids)
