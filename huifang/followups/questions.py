@@ -102,8 +102,9 @@ def question_set(*, task, data=None):
     return BuiltinQuestions(task=task, data=data)
 
 
+# The built-in three levels by key, as the question offers them.
 SATISFACTION_LABELS = {
-    "satisfied": _("Satisfied"),
-    "fairly_satisfied": _("Fairly satisfied"),
-    "dissatisfied": _("Dissatisfied"),
+    value: label
+    for value, label in BuiltinQuestionsForm.base_fields["satisfaction"].choices
+    if value
 }

@@ -6,8 +6,14 @@ that holds none of them is rejected rather than guessed, so a clerk can
 fix the word and import the row again.
 """
 
+import functools
 import re
 import unicodedata
+
+from django.conf import settings
+from django.utils import translation
+
+from huifang.followups.questions import SATISFACTION_LABELS
 
 # Exact words (after normalising: half-width, no spaces or punctuation).
 OUTCOME_WORDS: dict[str, str] = {
@@ -76,12 +82,17 @@ OUTCOME_WORDS: dict[str, str] = {
 
 _NOISE = re.compile(r"[\s,，.。;；:：、!！?？()（）\[\]【】\-—/]+")
 
-SATISFACTION_KEYS = ("satisfied", "fairly_satisfied", "dissatisfied")
-SATISFACTION_LABELS = {
-    "satisfied": "满意",
-    "fairly_satisfied": "基本满意",
-    "dissatisfied": "不满意",
-}
+# The built-in three levels of the call's questions (followups.questions).
+SATISFACTION_KEYS = tuple(SATISFACTION_LABELS)
+
+
+@functools.cache
+def satisfaction_label(key: str) -> str:
+    """The level as the hospital's staff read it (kept on the attempt, like a questionnaire's wording)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(SATISFACTION_LABELS[key])
+
+
 SATISFACTION_WORDS: dict[str, str] = {
     "满意": "satisfied",
     "很满意": "satisfied",

@@ -511,7 +511,7 @@ class RegisterWriter:
         if r.satisfaction is not None:
             key, score = r.satisfaction
             answers["satisfaction"] = key
-            answers["satisfaction_label"] = words.SATISFACTION_LABELS[key]
+            answers["satisfaction_label"] = words.satisfaction_label(key)
             if score is not None:
                 answers["satisfaction_score"] = score
         phone = (

@@ -10,13 +10,12 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Prefetch
 
-from huifang.followups import panels, slots
+from huifang.followups import panels, scheduling, slots
 from huifang.followups.models import ContactAttempt, FollowUpTask, Outcome
 from huifang.followups.script import patient_title, script_fill
 from huifang.patients.models import Diagnosis, Encounter, PhoneNumber
 
 HISTORY_LIMIT = 20
-_OWNER_ORDER = {PhoneNumber.Owner.SELF: 0, PhoneNumber.Owner.FAMILY: 1, PhoneNumber.Owner.OTHER: 2}
 
 
 @dataclass
@@ -43,7 +42,12 @@ def phones_in_dial_order(phones) -> list[PhoneNumber]:
     """Usable numbers first, the patient's own before family's, the primary first."""
     return sorted(
         phones,
-        key=lambda p: (not p.is_usable, _OWNER_ORDER.get(p.owner, 9), not p.is_primary, p.pk),
+        key=lambda p: (
+            not p.is_usable,
+            scheduling.OWNER_ORDER.get(p.owner, 9),
+            not p.is_primary,
+            p.pk,
+        ),
     )
 
 

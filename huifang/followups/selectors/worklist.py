@@ -119,13 +119,19 @@ def claimable_q(user, now: datetime) -> Q:
     )
 
 
-def due_q(user, now: datetime) -> Q:
-    """Tasks whose time has come: the agent's own callbacks, inherited ones, or in a window now."""
+def _due_parts(user, now: datetime) -> tuple[Q, Q, Q]:
+    """The agent's own due callbacks, callbacks inherited from colleagues, tasks in a window now."""
     my_callback = Q(callback_by=user, next_attempt_at__lte=now)
     open_callback = Q(
         callback_by__isnull=False, next_attempt_at__lte=now - callback_open_after()
     ) & ~Q(callback_by=user)
     regular = Q(callback_by__isnull=True, next_attempt_at__lte=now) & in_call_window_q(now)
+    return my_callback, open_callback, regular
+
+
+def due_q(user, now: datetime) -> Q:
+    """Tasks whose time has come: the agent's own callbacks, inherited ones, or in a window now."""
+    my_callback, open_callback, regular = _due_parts(user, now)
     return my_callback | open_callback | regular
 
 
@@ -159,12 +165,12 @@ def next_task_groups(
     filters = filters or WorklistFilters()
     today = _local(now).date()
     base = FollowUpTask.objects.filter(scope_q(user), claimable_q(user, now), _filters_q(filters))
-    open_after = now - callback_open_after()
-    regular = Q(callback_by__isnull=True, next_attempt_at__lte=now) & in_call_window_q(now)
+    # One read of the touchpoints' windows per claim, shared by the groups.
+    my_callback, open_callback, regular = _due_parts(user, now)
     groups = [
-        Q(claimed_by=user, lease_expires_at__gt=now) & due_q(user, now),
-        Q(callback_by=user, next_attempt_at__lte=now),
-        Q(callback_by__isnull=False, next_attempt_at__lte=open_after) & ~Q(callback_by=user),
+        Q(claimed_by=user, lease_expires_at__gt=now) & (my_callback | open_callback | regular),
+        my_callback,
+        open_callback,
         regular & Q(due_until__gte=today),
         regular & Q(due_until__lt=today),
     ]

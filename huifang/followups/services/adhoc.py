@@ -25,18 +25,12 @@ from huifang.patients.models import Encounter, Patient, PhoneNumber
 
 Status = FollowUpTask.Status
 
-_OWNER_ORDER = {PhoneNumber.Owner.SELF: 0, PhoneNumber.Owner.FAMILY: 1, PhoneNumber.Owner.OTHER: 2}
-
 
 def _phone_for(patient: Patient, channel: str) -> PhoneNumber | None:
+    """The number scheduling would pick for ``channel`` (``scheduling.pick_phone``)."""
     if channel not in (Channel.PHONE, Channel.SMS):
         return None
-    usable = [p for p in PhoneNumber.objects.filter(patient=patient) if p.is_usable]
-    if channel == Channel.SMS:
-        usable = [p for p in usable if p.line_type != PhoneNumber.LineType.LANDLINE]
-    if not usable:
-        return None
-    return min(usable, key=lambda p: (not p.is_primary, _OWNER_ORDER.get(p.owner, 9), p.pk))
+    return scheduling.pick_phone(list(PhoneNumber.objects.filter(patient=patient)), channel)
 
 
 def task_create_adhoc(

@@ -45,9 +45,6 @@ _TASK_RELATIONS = [
 # is accepted; beyond this it is a typing mistake.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
-# Dialling order when a number fails: the patient's own numbers first, then
-# family, then other contacts.
-_OWNER_ORDER = {PhoneNumber.Owner.SELF: 0, PhoneNumber.Owner.FAMILY: 1, PhoneNumber.Owner.OTHER: 2}
 
 _PHONE_STATUS_BY_EFFECT = {
     Effect.NUMBER_INVALID: PhoneNumber.Status.INVALID,
@@ -112,7 +109,8 @@ def _next_usable_phone(task: FollowUpTask, dialled: PhoneNumber | None) -> Phone
         for phone in PhoneNumber.objects.filter(patient_id=task.patient_id)
         if phone.is_usable and phone.pk not in given_up
     ]
-    candidates.sort(key=lambda p: (_OWNER_ORDER.get(p.owner, 9), not p.is_primary, p.pk))
+    # The patient's own numbers first, then family, then other contacts.
+    candidates.sort(key=lambda p: (scheduling.OWNER_ORDER.get(p.owner, 9), not p.is_primary, p.pk))
     return candidates[0] if candidates else None
 
 
