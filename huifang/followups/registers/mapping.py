@@ -53,11 +53,6 @@ class RegisterColumns:
         return [LABELS[name] for name in needed if name not in self.index]
 
 
-def register_header_score(cells: list) -> int:
-    """How much a row looks like a register header: distinct fields it names."""
-    return len({_ALIASES[k] for k in (normalize_header(c) for c in cells) if k in _ALIASES})
-
-
 def map_register_headers(headers: list) -> RegisterColumns:
     """Map a header row to register fields; a field named twice keeps the first column."""
     index: dict[str, int] = {}

@@ -55,7 +55,7 @@ from huifang.followups.registers.mapping import (
 from huifang.followups.services import generation
 from huifang.patients import services as patient_services
 from huifang.patients.importing.normalize import FieldProblem, clean_text, parse_date, split_phones
-from huifang.patients.importing.pipeline import DepartmentResolver
+from huifang.patients.importing.pipeline import DepartmentResolver, synthetic_record_number
 from huifang.patients.importing.reader import RawRow, RejectsWriter, TableReader, detect_format
 from huifang.patients.models import Encounter, Patient, PhoneNumber
 
@@ -262,16 +262,6 @@ def prepare_row(row: RawRow, columns: RegisterColumns, *, now: datetime) -> Regi
     )
 
 
-def synthetic_record_number(source: str, name: str, key: str) -> str:
-    """The HIS import's record number for a patient without one (no ID, no birth date).
-
-    ``key``: the first phone, else the encounter number; the same person
-    imported from the HIS file without a record number gets the same one.
-    """
-    basis = f"{source}|{name}||{key}"
-    return "IMP" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16].upper()  # noqa: S324
-
-
 def history_touchpoint() -> Touchpoint:
     """The inactive plan and touchpoint register calls are filed under (made on first use).
 
@@ -377,8 +367,11 @@ class RegisterWriter:
                 if r.phones
                 else None
             )
+            # The HIS import's rule, so a patient from both files is one patient.
             record_number = synthetic_record_number(
-                self.options.source, r.name, r.phones[0] if r.phones else r.encounter_number
+                self.options.source,
+                name=r.name,
+                key=r.phones[0] if r.phones else r.encounter_number,
             )
             if patient is None:
                 patient = Patient.objects.filter(record_number=record_number).first()
@@ -514,11 +507,6 @@ class RegisterWriter:
             answers["satisfaction_label"] = words.satisfaction_label(key)
             if score is not None:
                 answers["satisfaction_score"] = score
-        phone = (
-            PhoneNumber.objects.filter(patient_id=encounter.patient_id, number=r.phones[0]).first()
-            if r.phones
-            else None
-        )
         base = (encounter.pk, r.at.isoformat())
         occurrence = self.occurrences.get(base, 0)
         self.occurrences[base] = occurrence + 1
@@ -544,6 +532,14 @@ class RegisterWriter:
             self.touched_tasks.add(existing.task_id)
             self.counts.updated += 1
         else:
+            # Only a new attempt needs the number dialled (a re-run reads none).
+            phone = (
+                PhoneNumber.objects.filter(
+                    patient_id=encounter.patient_id, number=r.phones[0]
+                ).first()
+                if r.phones
+                else None
+            )
             task = self._task(encounter, r)
             self.new_attempts.append(
                 (
@@ -583,10 +579,17 @@ class RegisterWriter:
             ContactAttempt.objects.bulk_update(
                 self.changed, ["outcome", "agent", "agent_name", "note", "answers", "source_hash"]
             )
-        for task in FollowUpTask.objects.filter(pk__in=self.touched_tasks):
-            attempts = list(task.attempts_made.select_related("outcome").order_by("at", "id"))
+        # Each touched task follows its last attempt: one read of their attempts.
+        by_task: dict[int, list[ContactAttempt]] = {}
+        for attempt in (
+            ContactAttempt.objects.filter(task_id__in=self.touched_tasks)
+            .select_related("outcome")
+            .order_by("task_id", "at", "id")
+        ):
+            by_task.setdefault(attempt.task_id, []).append(attempt)
+        for task_id, attempts in by_task.items():
             last = attempts[-1]
-            FollowUpTask.objects.filter(pk=task.pk).update(
+            FollowUpTask.objects.filter(pk=task_id).update(
                 status=history_status(last.outcome),
                 attempts=min(len(attempts), 32767),
                 next_attempt_at=last.at,

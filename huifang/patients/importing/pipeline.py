@@ -190,25 +190,29 @@ class DepartmentResolver:
         return department, True
 
 
-def _synthetic_record_number(source: str, p: Prepared) -> str:
-    """A stable record number for a patient the file gives none for.
+def synthetic_record_number(source: str, *, name: str, birth: str = "", key: str) -> str:
+    """A stable record number for a patient a file gives none for (no ID number).
 
-    By ID number when there is one; else name, birth date (when exact, not
-    estimated from an age) and first phone: the same person in another row
-    or another run gets the same number.
+    From the name, the exact birth date ("" when unknown) and ``key`` (the
+    first phone, else the encounter number): the same person in another row,
+    another run or a follow-up register gets the same number.
     """
+    basis = f"{source}|{name}|{birth}|{key}"
+    return "IMP" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16].upper()  # noqa: S324
+
+
+def _synthetic_record_number(source: str, p: Prepared) -> str:
+    """By ID number when there is one; else ``synthetic_record_number`` with the
+    birth date when exact (not estimated from an age) and the first phone."""
     data = p.patient
     if data["id_number"]:
         basis = f"{source}|id|{data['id_number']}"
-    else:
-        birth = (
-            data["birth_date"].isoformat()
-            if data["birth_date"] and not data["birth_estimated"]
-            else ""
-        )
-        phone = p.phones[0].number if p.phones else p.number
-        basis = f"{source}|{data['name']}|{birth}|{phone}"
-    return "IMP" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16].upper()  # noqa: S324
+        return "IMP" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16].upper()  # noqa: S324
+    birth = (
+        data["birth_date"].isoformat() if data["birth_date"] and not data["birth_estimated"] else ""
+    )
+    phone = p.phones[0].number if p.phones else p.number
+    return synthetic_record_number(source, name=data["name"], birth=birth, key=phone)
 
 
 class BatchWriter:
