@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huifang.accounts.models import Department, User
+from huifang.accounts.selectors import department_descendant_ids
 from huifang.core.errors import NotFound, PermissionDenied
 from huifang.followups.models import ContactAttempt
 from huifang.messaging.models import Campaign, Message, MessageTemplate
@@ -86,15 +87,10 @@ class Cohort:
 
 
 def _department_ids(codes: list[str]) -> set[int]:
-    ids = set(Department.objects.filter(code__in=codes).values_list("id", flat=True))
-    frontier = set(ids)
-    while frontier:
-        frontier = (
-            set(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
-            - ids
-        )
-        ids |= frontier
-    return ids
+    """The departments named by code, with every ward below them."""
+    return department_descendant_ids(
+        Department.objects.filter(code__in=codes).values_list("id", flat=True)
+    )
 
 
 def _years_ago(today: date, years: int) -> date:

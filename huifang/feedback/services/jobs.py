@@ -54,6 +54,7 @@ def cases_remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
         deadline_at__lte=now,
         overdue_escalated_at__isnull=True,
     ).values_list("pk", flat=True)
+    office = None  # the same service managers and quality office for every overdue case
     for pk in list(overdue):
         with transaction.atomic():
             if not Case.objects.filter(pk=pk, overdue_escalated_at__isnull=True).update(
@@ -61,6 +62,8 @@ def cases_remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
             ):
                 continue
             case = Case.objects.get(pk=pk)
+            if office is None:
+                office = list(notifications.office())
             event_record(
                 case=case,
                 actor=None,
@@ -71,7 +74,7 @@ def cases_remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
             notifications.notifications_send(
                 case=case,
                 kind=Notification.Kind.OVERDUE,
-                recipients=[*notifications.office(), *notifications.department_heads(case)],
+                recipients=[*office, *notifications.department_heads(case)],
                 now=now,
             )
             audit_record(

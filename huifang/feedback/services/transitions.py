@@ -61,7 +61,7 @@ def _check(actor, case: Case, action: str) -> None:
             code="invalid_transition",
             details={"status": case.status, "action": action},
         )
-    if not workflow.may(actor, case, action):
+    if transition.own_department and not workflow.in_own_department(actor, case):
         raise PermissionDenied(
             _("Your role may not take this step on this case."),
             code="transition_not_allowed",
