@@ -276,10 +276,14 @@ def summary(
     department_code: str = "",
     breakdowns=(),
     scope: Scope | None = None,
+    satisfaction_breakdowns=None,
 ) -> dict:
     """Every metric of docs/metrics.md for the period, rates as fractions.
 
     ``user`` None (a command run by the operator) sees every department.
+    ``satisfaction_breakdowns`` (``doctor``, ``nurse``): satisfaction per
+    attending doctor / responsible nurse, as ``satisfaction.by_doctor`` …;
+    by default those of ``breakdowns``.
     """
     if scope is None:
         scope = (
@@ -308,6 +312,10 @@ def summary(
     }
     for name in breakdowns:
         result["breakdowns"][name] = [row.as_dict() for row in metrics.task_figures_by(tasks, name)]
+    if satisfaction_breakdowns is None:
+        satisfaction_breakdowns = [b for b in breakdowns if b in metrics.SATISFACTION_BREAKDOWNS]
+    for name in satisfaction_breakdowns:
+        result["satisfaction"][f"by_{name}"] = metrics.satisfaction_by(tasks, answers, name)
     return result
 
 
@@ -346,10 +354,18 @@ def rate_lines(figures: dict) -> list[RateLine]:
     ]
 
 
-def summary_page(*, user: User, period, department_code: str = "", breakdowns=()) -> dict:
+def summary_page(
+    *,
+    user: User,
+    period,
+    department_code: str = "",
+    breakdowns=(),
+    satisfaction_breakdowns=("doctor", "nurse"),
+) -> dict:
     """The period's summary with intervals on its rates, and a 12-month p-chart of success.
 
-    A constant number of queries: the summary's, plus one for the trend.
+    Satisfaction by doctor and by nurse carries a Wilson interval on each
+    rate. A constant number of queries: the summary's, plus one for the trend.
     """
     from huifang.reports.periods import trailing_months
     from huifang.reports.stats import p_chart
@@ -362,8 +378,21 @@ def summary_page(*, user: User, period, department_code: str = "", breakdowns=()
         date_to=period.end,
         department_code=department_code,
         breakdowns=breakdowns,
+        satisfaction_breakdowns=satisfaction_breakdowns,
     )
     data["rates"] = rate_lines(data)
+    data["satisfaction_tables"] = {}
+    for name in satisfaction_breakdowns:
+        data["satisfaction_tables"][name] = data["satisfaction"][f"by_{name}"]
+        for row in data["satisfaction"][f"by_{name}"]:
+            row["call"] = rate_line(
+                "call_satisfaction_rate", row["call_satisfied"], row["call_answers"]
+            )
+            row["five_level"] = rate_line(
+                "five_level_satisfaction_rate",
+                row["five_level_satisfied"],
+                row["five_level_answers"],
+            )
     for name, rows in data["breakdowns"].items():
         for row in rows:
             row["success"] = rate_line("success_rate", row["reached"], row["due"])
