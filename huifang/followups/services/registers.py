@@ -139,6 +139,10 @@ def register_import_execute(*, run_id: int) -> None:
     except ApplicationError as exc:
         _fail(run, exc.message)
         return
+    except Exception as exc:
+        # Not left "running" for ever: the page shows the failure; the worker logs the trace.
+        _fail(run, f"{type(exc).__name__}: {exc}")
+        raise
     c = result.counts
     RegisterImport.objects.filter(pk=run.pk).update(
         status=RegisterImport.Status.SUCCEEDED,

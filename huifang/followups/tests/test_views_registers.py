@@ -248,3 +248,34 @@ def test_the_list_costs_the_same_for_more_runs(
         html = client.get("/followups/registers/").content.decode()
     assert html.count('data-testid="register-import-row"') == 23
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_run_not_yet_checked_leads_back_to_its_columns(client, login, upload):
+    login("manager")
+    client.post("/followups/registers/", {"file": upload, "source": "his", "encoding": "auto"})
+    run = RegisterImport.objects.get()
+    html = client.get(f"/followups/registers/{run.uuid}/").content.decode()
+    assert f'href="/followups/registers/{run.uuid}/preview/"' in html
+    assert "hx-trigger" not in html  # nothing to wait for
+
+
+def test_a_crash_in_the_worker_fails_the_run_instead_of_leaving_it_running(
+    login, upload, client, monkeypatch
+):
+    from huifang.followups.registers import pipeline
+    from huifang.followups.services import registers
+
+    login("manager")
+    client.post("/followups/registers/", {"file": upload, "source": "his", "encoding": "auto"})
+    run = RegisterImport.objects.get()
+
+    def crash(path, options):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pipeline, "followups_import", crash)
+    with pytest.raises(OSError):
+        registers.register_import_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed" and run.error == "OSError: disk full"
+    html = client.get(f"/followups/registers/{run.uuid}/").content.decode()
+    assert 'data-testid="register-error">OSError: disk full<' in html
