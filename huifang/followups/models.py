@@ -338,3 +338,64 @@ class ContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.outcome.code} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RegisterImport(models.Model):
+    """One historical follow-up register (回访登记本) uploaded from the web, and its run.
+
+    The counts are those of ``huifang import-followups``; they are updated
+    after each batch so the page can show progress.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_path = models.CharField(max_length=500, blank=True)
+    file_size = models.BigIntegerField(default=0)
+    source = models.CharField(
+        _("source system of the encounter numbers"), max_length=50, default="his"
+    )
+    encoding = models.CharField(_("encoding"), max_length=20, default="auto")
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    rows_expected = models.PositiveIntegerField(_("rows expected"), default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    warnings = models.PositiveIntegerField(_("warnings"), default=0)
+    patients_created = models.PositiveIntegerField(_("patients created"), default=0)
+    tasks_created = models.PositiveIntegerField(_("tasks created"), default=0)
+    rejects_path = models.CharField(max_length=500, blank=True)
+    warnings_path = models.CharField(max_length=500, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    seconds = models.FloatField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("register import")
+        verbose_name_plural = _("register imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file_name} ({self.created_at:%Y-%m-%d})" if self.created_at else self.file_name
+        )

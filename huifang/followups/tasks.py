@@ -24,3 +24,11 @@ def _run_nightly() -> dict:
 def generate_tasks_nightly() -> dict:
     """Each night: the next repeats that are due, and recent encounters never planned."""
     return _run_nightly()
+
+
+@db_task(name="followups.register_import")
+def register_import_task(run_id: int) -> None:
+    """Run a register uploaded from the web (``services.registers``)."""
+    from huifang.followups.services import registers
+
+    registers.register_import_execute(run_id=run_id)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from huifang.followups.views import plans as views
-from huifang.followups.views import workbench
+from huifang.followups.views import registers, workbench
 
 app_name = "followups"
 
@@ -14,6 +14,22 @@ urlpatterns = [
     path("tasks/<uuid:task_uuid>/release/", workbench.task_release, name="task_release"),
     path("tasks/<uuid:task_uuid>/reassign/", workbench.task_reassign, name="task_reassign"),
     path("register/", workbench.daily_register, name="register"),
+    path("registers/", registers.register_import_list, name="register_imports"),
+    path(
+        "registers/<uuid:run_uuid>/preview/",
+        registers.register_import_preview,
+        name="register_import_preview",
+    ),
+    path(
+        "registers/<uuid:run_uuid>/",
+        registers.register_import_detail,
+        name="register_import_detail",
+    ),
+    path(
+        "registers/<uuid:run_uuid>/<slug:which>/",
+        registers.register_import_download,
+        name="register_import_download",
+    ),
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/new/", views.plan_create, name="plan_create"),
     path("plans/<slug:code>/", views.plan_detail, name="plan_detail"),

@@ -89,4 +89,52 @@ def summary_workbook(*, summary: dict, breakdown: str, rows: list[dict]) -> byte
     complaints = summary["complaints"]
     cat_rows = [[k, v] for k, v in complaints["by_category"].items()]
     _sheet(wb, "投诉分类", ["类别", "例数"], cat_rows, [24, 10])
+    satisfaction = summary["satisfaction"]
+    for name, title, label in (
+        ("doctor", "医生满意度", "主治医师"),
+        ("nurse", "护士满意度", "责任护士"),
+    ):
+        if f"by_{name}" in satisfaction:
+            _satisfaction_sheet(wb, title, label, satisfaction[f"by_{name}"])
     return _bytes(wb)
+
+
+SATISFACTION_HEADERS = [
+    "电话满意度回答数",
+    "满意+基本满意",
+    "电话满意度",
+    "95%下限",
+    "95%上限",
+    "问卷回答数（五级）",
+    "非常满意+满意",
+    "问卷满意率",
+    "95%下限",
+    "95%上限",
+]
+
+
+def _satisfaction_sheet(wb: Workbook, title: str, label: str, rows: list[dict]) -> None:
+    """Satisfaction per doctor or nurse: each rate beside its sample size and Wilson interval."""
+    from huifang.reports.stats import wilson_interval
+
+    def line(part: int, whole: int) -> list:
+        interval = wilson_interval(part, whole)
+        return [
+            whole,
+            part,
+            part / whole if whole else None,
+            *(interval if interval else (None, None)),
+        ]
+
+    data = [
+        [
+            row["key"] or "（未登记）",
+            *line(row["call_satisfied"], row["call_answers"]),
+            *line(row["five_level_satisfied"], row["five_level_answers"]),
+        ]
+        for row in rows
+    ]
+    ws = _sheet(wb, title, [label, *SATISFACTION_HEADERS], data, [14] + [12] * 10)
+    for row in ws.iter_rows(min_row=2):
+        for index in (3, 4, 5, 8, 9, 10):
+            row[index].number_format = "0.00%"

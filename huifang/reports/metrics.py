@@ -472,3 +472,70 @@ def complaint_funnel(cases: QuerySet[Case]) -> dict[str, int]:
         verified=Count("pk", filter=Q(verification_result__gt="")),
         closed=Count("pk", filter=Q(status=Case.Status.CLOSED)),
     )
+
+
+# Satisfaction breakdown name → the encounter field grouped on.
+SATISFACTION_BREAKDOWNS = {
+    "doctor": "attending_doctor",
+    "nurse": "responsible_nurse",
+}
+
+
+def satisfaction_by(
+    tasks: QuerySet[FollowUpTask], answers: QuerySet[Answer], breakdown: str
+) -> list[dict]:
+    """Satisfaction per attending doctor or responsible nurse of the encounter. Two queries.
+
+    Per name: the built-in three-level question asked on calls about the
+    encounter (``call_answers``; ``call_satisfied`` = 满意 + 基本满意, as
+    ``scoring.three_level_rates`` counts the rate) and the five-level
+    questionnaire answers on responses about it (``five_level_answers``;
+    ``five_level_satisfied`` = 非常满意 5 + 满意 4, as
+    ``scoring.satisfaction_rate``). Rates are satisfied ÷ answers. An
+    encounter without the name recorded counts under ``""``.
+    """
+    field = SATISFACTION_BREAKDOWNS[breakdown]
+    call_field = f"task__encounter__{field}"
+    calls = (
+        ContactAttempt.objects.filter(task__in=tasks.values("pk"))
+        .filter(answers__satisfaction__in=list(BUILTIN_SATISFACTION))
+        .values(call_field, "answers__satisfaction")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    rows: dict[str, dict] = {}
+
+    def row(key) -> dict:
+        key = key or ""
+        return rows.setdefault(
+            key,
+            {
+                "key": key,
+                "call_answers": 0,
+                "call_satisfied": 0,
+                "five_level_answers": 0,
+                "five_level_satisfied": 0,
+            },
+        )
+
+    for line in calls:
+        r = row(line[call_field])
+        r["call_answers"] += line["n"]
+        if BUILTIN_SATISFACTION[line["answers__satisfaction"]] >= 2:
+            r["call_satisfied"] += line["n"]
+    answer_field = f"response__encounter__{field}"
+    five = (
+        answers.filter(item__kind=ItemKind.SATISFACTION5, number__isnull=False)
+        .values(answer_field)
+        .annotate(n=Count("pk"), satisfied=Count("pk", filter=Q(number__gte=4)))
+        .order_by()
+    )
+    for line in five:
+        r = row(line[answer_field])
+        r["five_level_answers"] += line["n"]
+        r["five_level_satisfied"] += line["satisfied"]
+    result = sorted(rows.values(), key=lambda r: (r["key"] == "", r["key"]))
+    for r in result:
+        r["call_satisfaction_rate"] = rate(r["call_satisfied"], r["call_answers"])
+        r["five_level_satisfaction_rate"] = rate(r["five_level_satisfied"], r["five_level_answers"])
+    return result

@@ -131,6 +131,130 @@ def report_cases(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[Ca
     return qs
 
 
+@dataclass(frozen=True)
+class ReportFilters:
+    """What a report narrows its scope to, beyond the period and the department.
+
+    ``plan``: a plan code; ``kind``: an encounter kind; ``tag``: an encounter
+    tag (an abnormal-finding kind such as ``lipids``, or the visit type
+    初诊 / 复诊, as the scheduler matches plans); ``agent``: a username (the
+    agent a task belongs to, as the agent table counts it). Empty: no filter.
+    Filters only ever narrow the role's scope.
+    """
+
+    plan: str = ""
+    kind: str = ""
+    tag: str = ""
+    agent: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.plan or self.kind or self.tag or self.agent)
+
+    def as_dict(self) -> dict:
+        return {"plan": self.plan, "kind": self.kind, "tag": self.tag, "agent": self.agent}
+
+
+NO_FILTERS = ReportFilters()
+
+
+def report_filters(
+    *, plan: str = "", kind: str = "", tag: str = "", agent: str = ""
+) -> ReportFilters:
+    """Filters from user input, checked: an unknown plan or encounter kind is explained."""
+    from huifang.followups.models import Plan
+    from huifang.patients.models import Encounter
+
+    plan, kind, tag, agent = (v.strip() for v in (plan, kind, tag, agent))
+    if plan and not Plan.objects.filter(code=plan).exists():
+        raise ApplicationError(
+            _("No follow-up plan has the code %(code)s.") % {"code": plan}, code="unknown_plan"
+        )
+    if kind and kind not in Encounter.Kind.values:
+        raise ApplicationError(
+            _("%(kind)s is not an encounter kind.") % {"kind": kind}, code="unknown_kind"
+        )
+    return ReportFilters(plan=plan, kind=kind, tag=tag[:50], agent=agent[:150])
+
+
+def _encounter_q(prefix: str, filters: ReportFilters) -> Q:
+    """The encounter part of ``filters`` on a model reaching the encounter by ``prefix``."""
+    from huifang.patients.models import AbnormalFinding
+
+    q = Q()
+    if filters.kind:
+        q &= Q(**{f"{prefix}kind": filters.kind})
+    if filters.tag:
+        finding = AbnormalFinding.objects.filter(
+            encounter=OuterRef(f"{prefix}pk"), kind=filters.tag
+        )
+        q &= Q(Exists(finding)) | Q(**{f"{prefix}source_record__visit_type": filters.tag})
+    return q
+
+
+def filter_tasks(tasks: QuerySet[FollowUpTask], filters: ReportFilters) -> QuerySet[FollowUpTask]:
+    """``tasks`` narrowed to the plan, encounter kind, tag and agent of ``filters``."""
+    if not filters:
+        return tasks
+    tasks = tasks.filter(_encounter_q("encounter__", filters))
+    if filters.plan:
+        tasks = tasks.filter(plan__code=filters.plan)
+    if filters.agent:
+        owned = metrics.annotate_tasks(tasks).filter(agent_name=filters.agent).values("pk")
+        tasks = FollowUpTask.objects.filter(pk__in=owned)
+    return tasks
+
+
+def filter_answers(answers: QuerySet[Answer], filters: ReportFilters) -> QuerySet[Answer]:
+    """Answers whose response is about an encounter (and task) the filters keep."""
+    if not filters:
+        return answers
+    answers = answers.filter(_encounter_q("response__encounter__", filters))
+    if filters.plan:
+        answers = answers.filter(response__task__plan__code=filters.plan)
+    if filters.agent:
+        answers = answers.filter(response__recorded_by__username=filters.agent)
+    return answers
+
+
+def filter_cases(cases: QuerySet[Case], filters: ReportFilters) -> QuerySet[Case]:
+    """Cases whose encounter (and task) the filters keep; ``agent``: who recorded the case."""
+    if not filters:
+        return cases
+    cases = cases.filter(_encounter_q("encounter__", filters))
+    if filters.plan:
+        cases = cases.filter(task__plan__code=filters.plan)
+    if filters.agent:
+        cases = cases.filter(reported_by__username=filters.agent)
+    return cases
+
+
+def filter_choices(*, user: User) -> dict:
+    """What the filter menus offer ``user``: departments in scope, plans, kinds, tags, agents.
+
+    Agents are offered only to roles that see more than their own figures.
+    """
+    from huifang.accounts.roles import AGENT
+    from huifang.accounts.selectors import department_list
+    from huifang.followups.models import Plan
+    from huifang.patients.models import AbnormalFinding, Encounter
+
+    sees_all = user.has_perm(VIEW_REPORTS)
+    return {
+        "departments": department_list(user=user) if sees_all else [],
+        "plans": list(Plan.objects.order_by("code").values_list("code", "name")),
+        "kinds": list(Encounter.Kind.choices),
+        "tags": [*AbnormalFinding.Kind.choices, ("初诊", "初诊"), ("复诊", "复诊")],
+        "agents": list(
+            User.objects.filter(groups__name=AGENT, is_active=True)
+            .order_by("username")
+            .values_list("username", "display_name")
+            .distinct()
+        )
+        if sees_all
+        else [],
+    }
+
+
 def command_scope(department_code: str = "") -> Scope:
     """The scope of a command run without ``--user``: every department, or the one asked for."""
     if not department_code:
@@ -152,10 +276,14 @@ def summary(
     department_code: str = "",
     breakdowns=(),
     scope: Scope | None = None,
+    satisfaction_breakdowns=None,
 ) -> dict:
     """Every metric of docs/metrics.md for the period, rates as fractions.
 
     ``user`` None (a command run by the operator) sees every department.
+    ``satisfaction_breakdowns`` (``doctor``, ``nurse``): satisfaction per
+    attending doctor / responsible nurse, as ``satisfaction.by_doctor`` …;
+    by default those of ``breakdowns``.
     """
     if scope is None:
         scope = (
@@ -184,6 +312,10 @@ def summary(
     }
     for name in breakdowns:
         result["breakdowns"][name] = [row.as_dict() for row in metrics.task_figures_by(tasks, name)]
+    if satisfaction_breakdowns is None:
+        satisfaction_breakdowns = [b for b in breakdowns if b in metrics.SATISFACTION_BREAKDOWNS]
+    for name in satisfaction_breakdowns:
+        result["satisfaction"][f"by_{name}"] = metrics.satisfaction_by(tasks, answers, name)
     return result
 
 
@@ -222,10 +354,18 @@ def rate_lines(figures: dict) -> list[RateLine]:
     ]
 
 
-def summary_page(*, user: User, period, department_code: str = "", breakdowns=()) -> dict:
+def summary_page(
+    *,
+    user: User,
+    period,
+    department_code: str = "",
+    breakdowns=(),
+    satisfaction_breakdowns=("doctor", "nurse"),
+) -> dict:
     """The period's summary with intervals on its rates, and a 12-month p-chart of success.
 
-    A constant number of queries: the summary's, plus one for the trend.
+    Satisfaction by doctor and by nurse carries a Wilson interval on each
+    rate. A constant number of queries: the summary's, plus one for the trend.
     """
     from huifang.reports.periods import trailing_months
     from huifang.reports.stats import p_chart
@@ -238,8 +378,21 @@ def summary_page(*, user: User, period, department_code: str = "", breakdowns=()
         date_to=period.end,
         department_code=department_code,
         breakdowns=breakdowns,
+        satisfaction_breakdowns=satisfaction_breakdowns,
     )
     data["rates"] = rate_lines(data)
+    data["satisfaction_tables"] = {}
+    for name in satisfaction_breakdowns:
+        data["satisfaction_tables"][name] = data["satisfaction"][f"by_{name}"]
+        for row in data["satisfaction"][f"by_{name}"]:
+            row["call"] = rate_line(
+                "call_satisfaction_rate", row["call_satisfied"], row["call_answers"]
+            )
+            row["five_level"] = rate_line(
+                "five_level_satisfaction_rate",
+                row["five_level_satisfied"],
+                row["five_level_answers"],
+            )
     for name, rows in data["breakdowns"].items():
         for row in rows:
             row["success"] = rate_line("success_rate", row["reached"], row["due"])
@@ -282,35 +435,62 @@ def control_signals(tasks, period) -> list[dict]:
     return signals
 
 
-def dashboard(*, user: User, period) -> dict:
-    """Data for the dashboard charts: 12-month trend, failure reasons, department × dimension."""
+def dashboard(
+    *, user: User, period, department_code: str = "", filters: ReportFilters = NO_FILTERS
+) -> dict:
+    """Data for the dashboard charts: 12-month trend, failure reasons, department × dimension.
+
+    ``department_code`` (the department and its wards) and ``filters`` narrow
+    every chart and the agent table; a department outside the user's scope
+    is refused (``report_scope``).
+    """
     from huifang.reports.periods import trailing_months
 
-    scope = report_scope(user=user)
-    tasks = report_tasks(scope=scope, date_from=period.start, date_to=period.end)
+    scope = report_scope(user=user, department_code=department_code)
+    tasks = filter_tasks(
+        report_tasks(scope=scope, date_from=period.start, date_to=period.end), filters
+    )
     trend_from, trend_to = trailing_months(period)
     months = metrics.task_figures_by(
-        report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), "month"
+        filter_tasks(report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), filters),
+        "month",
     )
-    answers = report_answers(scope=scope, date_from=period.start, date_to=period.end)
+    answers = filter_answers(
+        report_answers(scope=scope, date_from=period.start, date_to=period.end), filters
+    )
+    cases = filter_cases(
+        report_cases(scope=scope, date_from=period.start, date_to=period.end), filters
+    )
     return {
         "months": [m.key[:7] for m in months],
         "follow_up_rate": [m.follow_up_rate for m in months],
         "success_rate": [m.success_rate for m in months],
         "failure_reasons": metrics.failure_reasons(tasks),
         "heatmap": metrics.dimension_by_department(answers),
-        "funnel": metrics.complaint_funnel(
-            report_cases(scope=scope, date_from=period.start, date_to=period.end)
-        ),
+        "funnel": metrics.complaint_funnel(cases),
         "agents": metrics.agent_figures(tasks),
     }
 
 
-def compare_cohorts(*, user: User, a: tuple, b: tuple, measure: str = "success_rate") -> dict:
-    """Compare one rate between two cohorts, each ``(period, department code)``.
+@dataclass(frozen=True)
+class Cohort:
+    """One side of a comparison: a period, and optionally a department, a plan and a tag."""
 
-    ``measure``: ``success_rate`` (reached ÷ due) or ``follow_up_rate``
-    (attempted ÷ due). Chi-square or Fisher's exact test, Wilson intervals.
+    period: object
+    department: str = ""
+    plan: str = ""
+    tag: str = ""
+
+
+def compare_cohorts(*, user: User | None, a, b, measure: str = "success_rate") -> dict:
+    """Compare one rate between two cohorts (``Cohort``, or ``(period, department code)``).
+
+    A cohort is the tasks due in its period, in its department (and wards
+    below), of its plan, of encounters with its tag — any of them left empty
+    does not narrow. ``measure``: ``success_rate`` (reached ÷ due) or
+    ``follow_up_rate`` (attempted ÷ due). Chi-square or Fisher's exact test,
+    Wilson intervals. Each cohort stays inside the user's scope (``user``
+    None: a command run by the operator, every department).
     """
     from huifang.reports.stats import Proportion, compare_rates
 
@@ -319,16 +499,24 @@ def compare_cohorts(*, user: User, a: tuple, b: tuple, measure: str = "success_r
             _("Compare the success or the follow-up rate."), code="invalid_measure"
         )
     cohorts = []
-    for period, department_code in (a, b):
-        scope = report_scope(user=user, department_code=department_code)
-        figures = metrics.task_figures(
-            report_tasks(scope=scope, date_from=period.start, date_to=period.end)
+    for cohort in (a, b):
+        if not isinstance(cohort, Cohort):
+            cohort = Cohort(*cohort)
+        scope = (
+            command_scope(cohort.department)
+            if user is None
+            else report_scope(user=user, department_code=cohort.department)
         )
+        filters = report_filters(plan=cohort.plan, tag=cohort.tag)
+        tasks = report_tasks(scope=scope, date_from=cohort.period.start, date_to=cohort.period.end)
+        figures = metrics.task_figures(filter_tasks(tasks, filters))
         part = figures.reached if measure == "success_rate" else figures.attempted
         cohorts.append(
             {
-                "period": period.label,
-                "department": department_code or None,
+                "period": cohort.period.label,
+                "department": cohort.department or None,
+                "plan": filters.plan or None,
+                "tag": filters.tag or None,
                 "part": part,
                 "due": figures.due,
             }

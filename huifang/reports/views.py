@@ -73,25 +73,57 @@ def department_report(request):
     )
 
 
-def dashboard(request):
-    """Charts (ECharts, vendored): trends, failure reasons, department × dimension heat map."""
-    period = parse_period(request.GET.get("period"))
-    data = selectors.dashboard(user=request.user, period=period)
-    return render(
-        request,
-        "reports/dashboard.html",
-        {"period": period, "data": data, "page": "dashboard", "nav_active": "reports"},
+def _filters(request, prefix: str = "") -> selectors.ReportFilters:
+    get = request.GET
+    return selectors.report_filters(
+        plan=get.get(f"{prefix}plan", ""),
+        kind=get.get(f"{prefix}kind", ""),
+        tag=get.get(f"{prefix}tag", ""),
+        agent=get.get(f"{prefix}agent", ""),
     )
+
+
+def dashboard(request):
+    """Charts (ECharts, vendored): trends, failure reasons, department × dimension heat map.
+
+    Filters (department, plan, encounter kind, tag, agent) stay in the URL;
+    an htmx request gets the charts' part of the page only.
+    """
+    period, department = _args(request)
+    filters = _filters(request)
+    data = selectors.dashboard(
+        user=request.user, period=period, department_code=department, filters=filters
+    )
+    context = {
+        "period": period,
+        "department": department,
+        "filters": filters,
+        "choices": selectors.filter_choices(user=request.user),
+        "data": data,
+        "page": "dashboard",
+        "nav_active": "reports",
+    }
+    if request.htmx:
+        return render(request, "reports/dashboard.html#charts", context)
+    return render(request, "reports/dashboard.html", context)
 
 
 def compare(request):
-    """Two cohorts (period and department each) compared on one rate."""
+    """Two cohorts (period, department, plan and tag each) compared on one rate."""
     get = request.GET
-    a = (parse_period(get.get("a_period")), get.get("a_department", "").strip())
-    b = (parse_period(get.get("b_period")), get.get("b_department", "").strip())
+    a, b = (
+        selectors.Cohort(
+            period=parse_period(get.get(f"{side}_period")),
+            department=get.get(f"{side}_department", "").strip(),
+            plan=get.get(f"{side}_plan", "").strip(),
+            tag=get.get(f"{side}_tag", "").strip(),
+        )
+        for side in ("a", "b")
+    )
     result = selectors.compare_cohorts(
         user=request.user, a=a, b=b, measure=get.get("measure") or "success_rate"
     )
+    choices = selectors.filter_choices(user=request.user)
     return render(
         request,
         "reports/compare.html",
@@ -99,9 +131,8 @@ def compare(request):
             "a": a,
             "b": b,
             "result": result,
-            "departments": department_list(user=request.user)
-            if request.user.has_perm(selectors.VIEW_REPORTS)
-            else [],
+            "departments": choices["departments"],
+            "choices": choices,
             "nav_active": "reports",
         },
     )

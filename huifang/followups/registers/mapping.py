@@ -53,11 +53,26 @@ class RegisterColumns:
         return [LABELS[name] for name in needed if name not in self.index]
 
 
-def map_register_headers(headers: list) -> RegisterColumns:
-    """Map a header row to register fields; a field named twice keeps the first column."""
+def map_register_headers(headers: list, overrides: dict | None = None) -> RegisterColumns:
+    """Map a header row to register fields; a field named twice keeps the first column.
+
+    ``overrides``: column header → field, or ``None`` to ignore that column,
+    over what the aliases detect (the upload page lets a clerk correct them).
+    """
+    overrides = overrides or {}
     index: dict[str, int] = {}
     for position, header in enumerate(headers):
-        name = _ALIASES.get(normalize_header(header))
-        if name is not None and name not in index:
+        if str(header) in overrides:
+            name = overrides[str(header)] or None
+        else:
+            name = _ALIASES.get(normalize_header(header))
+        if name is not None and name in FIELDS and name not in index:
             index[name] = position
     return RegisterColumns(headers=[str(h) for h in headers], index=index)
+
+
+def detected_fields(headers: list, overrides: dict | None = None) -> list[str | None]:
+    """For each column, the register field it holds (``None``: not used), for the upload page."""
+    columns = map_register_headers(headers, overrides)
+    by_position = {position: name for name, position in columns.index.items()}
+    return [by_position.get(position) for position in range(len(headers))]

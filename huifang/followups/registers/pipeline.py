@@ -19,10 +19,12 @@ the row's identity (``source_key``) and content fingerprint
 corrected row is updated in place.
 """
 
+import csv
 import hashlib
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as dtime
@@ -97,6 +99,12 @@ class RegisterOptions:
     rejects: Path | None = None
     batch_size: int = 500
     actor: User | None = None
+    # Where the warnings go (default: next to the input, NAME.warnings.csv).
+    warnings: Path | None = None
+    # Column header → register field (or None: ignore the column), over the detected mapping.
+    mapping: dict[str, str | None] | None = None
+    # Called with the counts after each batch, for a progress bar.
+    progress: Callable[["RegisterCounts"], None] | None = None
 
 
 @dataclass
@@ -119,6 +127,7 @@ class RegisterResult:
     rejects_file: str
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    warnings_file: str = ""
 
     def as_json(self) -> dict:
         c = self.counts
@@ -132,6 +141,7 @@ class RegisterResult:
             "warnings": c.warnings,
             "patients_created": c.patients_created,
             "rejects_file": self.rejects_file,
+            "warnings_file": self.warnings_file,
             "seconds": round(self.seconds, 3),
             "tasks_created": c.tasks_created,
             "attempts_created": c.attempts_created,
@@ -326,6 +336,40 @@ class AgentResolver:
         return self.by_display.get(text) or self.by_username.get(text.lower())
 
 
+# Warnings kept in memory for the command's output; the warnings file has them all.
+WARNINGS_KEPT = 100
+
+
+class WarningsWriter:
+    """Rows imported with a warning (unknown department, agent kept as text), as CSV.
+
+    A sibling of the rejects file, as the HIS import writes one: UTF-8 with a
+    byte-order mark so Excel opens it; made only when there is a warning.
+    """
+
+    HEADER = ["行号", "文件行", "姓名", "住院号", "提示"]
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.count = 0
+        self._handle = None
+        self._writer = None
+
+    def write(self, r: "RegisterRow", message: str) -> None:
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(self.HEADER)
+        self.count += 1
+        self._writer.writerow([r.row.number, r.row.line, r.name, r.encounter_number, message])
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
 class RegisterWriter:
     """Writes register rows; ``write`` returns None or a reject reason."""
 
@@ -339,6 +383,7 @@ class RegisterWriter:
         self.agents = AgentResolver()
         self.occurrences: dict[tuple, int] = {}
         self.warnings: list[str] = []
+        self.warnings_file: WarningsWriter | None = None
 
     def begin(self) -> None:
         self.new_attempts: list[tuple] = []
@@ -348,7 +393,10 @@ class RegisterWriter:
 
     def _warn(self, r: RegisterRow, message: str) -> None:
         self.counts.warnings += 1
-        self.warnings.append(f"第 {r.row.number} 行：{message}")
+        if len(self.warnings) < WARNINGS_KEPT:
+            self.warnings.append(f"第 {r.row.number} 行：{message}")
+        if self.warnings_file is not None:
+            self.warnings_file.write(r, message)
 
     def _patient_by_identity(self, r: RegisterRow) -> Patient:
         actor = self.options.actor
@@ -611,6 +659,10 @@ def rejects_path_for(path: Path, kind: str) -> Path:
     return path.with_name(f"{path.stem}.rejects.{'xlsx' if kind == 'xlsx' else 'csv'}")
 
 
+def warnings_path_for(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.warnings.csv")
+
+
 def followups_import(path: Path, options: RegisterOptions | None = None) -> RegisterResult:
     """Import one follow-up register; see the module docstring for the guarantees.
 
@@ -633,7 +685,7 @@ def followups_import(path: Path, options: RegisterOptions | None = None) -> Regi
                 "找不到回访登记本的表头：前 10 行中没有一行包含“回访日期”“姓名”“回访结果”等列名"
             ) from exc
         raise
-    columns = map_register_headers(reader.header)
+    columns = map_register_headers(reader.header, options.mapping)
     missing = columns.missing()
     if missing:
         raise RegisterNoHeader(
@@ -644,6 +696,8 @@ def followups_import(path: Path, options: RegisterOptions | None = None) -> Regi
     rejects = RejectsWriter(rejects_path, fmt, reader.header)
     counts = RegisterCounts()
     writer = RegisterWriter(options=options, counts=counts, file_name=path.name)
+    warnings_file = WarningsWriter(options.warnings or warnings_path_for(path))
+    writer.warnings_file = warnings_file
     now = timezone.now()
 
     def stream():
@@ -667,6 +721,8 @@ def followups_import(path: Path, options: RegisterOptions | None = None) -> Regi
                     counts.rejected += 1
                     rejects.write(r.row, f"数据不合规：{_first_message(exc)}")
             writer.finish()
+        if options.progress is not None:
+            options.progress(counts)
 
     try:
         batch: list[RegisterRow] = []
@@ -684,6 +740,7 @@ def followups_import(path: Path, options: RegisterOptions | None = None) -> Regi
         flush(batch)
     finally:
         rejects.close()
+        warnings_file.close()
     seconds = time.monotonic() - started
     audit_record(
         actor=options.actor,
@@ -715,4 +772,5 @@ def followups_import(path: Path, options: RegisterOptions | None = None) -> Regi
         rejects_file=str(rejects_path) if rejects.count else "",
         seconds=seconds,
         warnings=writer.warnings,
+        warnings_file=str(warnings_file.path) if warnings_file.count else "",
     )

@@ -454,3 +454,42 @@ def test_agents_match_by_chinese_display_name_unless_two_share_it(tmp_path, pers
     assert by_note["b"].agent is None and by_note["b"].agent_name == "张敏"
     assert by_note["c"].agent.username == "zhangmin2"
     assert FollowUpTask.objects.get().attempts == 3  # one day, one task
+
+
+def test_warnings_go_to_their_own_file_next_to_the_rejects(register, capsys):
+    call_command("import-followups", str(register), "--json")
+    result = json.loads(capsys.readouterr().out)
+    assert result["warnings"] == 1
+    assert result["warnings_file"] == str(register.with_name("登记本.warnings.csv"))
+    with open(result["warnings_file"], encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["行号", "文件行", "姓名", "住院号", "提示"]
+    assert rows[1][:4] == ["2", "3", "李秀英", "ZY1002"] and "王护士" in rows[1][4]
+    assert len(rows) == 2
+
+
+def test_the_warnings_file_may_be_named_and_is_not_made_without_warnings(tmp_path, personas):
+    named = tmp_path / "out" / "w.csv"
+    call_command(
+        "import-followups",
+        str(write_csv(tmp_path / "a.csv", dirty_rows())),
+        "--warnings",
+        str(named),
+    )
+    assert named.is_file()
+    clean = [row for row in dirty_rows() if row[8] != "王护士"]
+    result = followups_import(write_csv(tmp_path / "clean.csv", clean))
+    assert result.counts.warnings == 0 and result.warnings_file == ""
+    assert not (tmp_path / "clean.warnings.csv").exists()
+
+
+def test_progress_is_reported_after_each_batch(register):
+    from huifang.followups.registers.pipeline import RegisterOptions
+
+    seen = []
+    followups_import(
+        register,
+        RegisterOptions(batch_size=2, progress=lambda c: seen.append((c.rows, c.created))),
+    )
+    assert [rows for rows, _ in seen] == sorted(rows for rows, _ in seen)
+    assert seen[-1] == (8, 5) and len(seen) >= 3

@@ -31,6 +31,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rejects", help="where to write rejected rows (default: next to FILE)"
         )
+        parser.add_argument(
+            "--warnings",
+            help="where to write rows imported with a warning (default: next to FILE)",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument("--batch-size", type=int, default=500)
 
@@ -46,6 +50,7 @@ class Command(BaseCommand):
                     encoding=options["encoding"],
                     sheet=options["sheet"],
                     rejects=Path(options["rejects"]) if options["rejects"] else None,
+                    warnings=Path(options["warnings"]) if options["warnings"] else None,
                     batch_size=max(1, options["batch_size"]),
                 ),
             )
@@ -78,5 +83,7 @@ class Command(BaseCommand):
             self.stdout.write(_("Nothing changed: every row was imported before."))
         if result.rejects_file:
             self.stdout.write(_("rejected rows: %(path)s") % {"path": result.rejects_file})
+        if result.warnings_file:
+            self.stdout.write(_("warnings: %(path)s") % {"path": result.warnings_file})
         for warning in result.warnings[:20]:
             self.stdout.write(warning)

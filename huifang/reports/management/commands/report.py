@@ -1,4 +1,5 @@
-"""``huifang report summary|daily``: the period summary as JSON, the daily register as Excel."""
+"""``huifang report summary|daily|compare``: the period summary as JSON, the daily register as
+Excel, two cohorts compared."""
 
 import json
 from datetime import date
@@ -54,11 +55,28 @@ class Command(BaseCommand):
         register.add_argument("--date", dest="day", required=True)
         register.add_argument("--xlsx", help="Write the register to this Excel file.")
         register.add_argument("--user", help="Report as this user (their scope); default: all.")
+        compare = sub.add_parser(
+            "compare", help="Compare a rate between two cohorts (period, department, plan, tag)."
+        )
+        for side in ("a", "b"):
+            compare.add_argument(f"--{side}-period", required=True, help="YYYY-MM or YYYY-Qn")
+            compare.add_argument(f"--{side}-department", default="", help="Department code.")
+            compare.add_argument(f"--{side}-plan", default="", help="Plan code.")
+            compare.add_argument(
+                f"--{side}-tag", default="", help="Encounter tag (abnormal finding, 初诊/复诊)."
+            )
+        compare.add_argument(
+            "--measure", default="success_rate", choices=["success_rate", "follow_up_rate"]
+        )
+        compare.add_argument("--user", help="Report as this user (their scope); default: all.")
+        compare.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args, **options):
         user = _user(options.get("user"))
         if options["action"] == "summary":
             self._summary(user, options)
+        elif options["action"] == "compare":
+            self._compare(user, options)
         else:
             self._daily(user, options)
 
@@ -82,6 +100,31 @@ class Command(BaseCommand):
             return
         for key in ("due", "attempted", "reached", "follow_up_rate", "success_rate"):
             self.stdout.write(f"{key}: {result[key]}")
+
+    def _compare(self, user, options):
+        from huifang.reports.periods import parse_period
+
+        a, b = (
+            selectors.Cohort(
+                period=parse_period(options[f"{side}_period"]),
+                department=options[f"{side}_department"],
+                plan=options[f"{side}_plan"],
+                tag=options[f"{side}_tag"],
+            )
+            for side in ("a", "b")
+        )
+        result = selectors.compare_cohorts(user=user, a=a, b=b, measure=options["measure"])
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        for side in ("a", "b"):
+            c = result[side]
+            self.stdout.write(f"{side}: {c['part']}/{c['due']}")
+        comparison = result["comparison"]
+        if comparison is None:
+            self.stdout.write(_("A cohort has nothing due: there is nothing to compare."))
+        else:
+            self.stdout.write(f"{comparison['test']}: p = {comparison['p_value']:.3g}")
 
     def _daily(self, user, options):
         day = _date(options["day"])

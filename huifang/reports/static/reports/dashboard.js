@@ -1,17 +1,24 @@
-// Draws the dashboard's charts from the JSON the page embeds (no requests of its own).
+// Draws the dashboard's charts from the JSON the page embeds (no requests of its own),
+// again whenever the filters bring a new part of the page through htmx.
 (function () {
   "use strict";
-  var data = JSON.parse(document.getElementById("dashboard-data").textContent);
   var pct = function (v) { return v === null ? null : Math.round(v * 1000) / 10; };
 
   function draw(id, option) {
     var el = document.getElementById(id);
     if (!el || !window.echarts) { return; }
+    var old = window.echarts.getInstanceByDom(el);
+    if (old) { old.dispose(); }
     var chart = window.echarts.init(el);
     chart.setOption(option);
     window.addEventListener("resize", function () { chart.resize(); });
     el.dataset.ready = "1";
   }
+
+  function render() {
+  var source = document.getElementById("dashboard-data");
+  if (!source) { return; }
+  var data = JSON.parse(source.textContent);
 
   draw("chart-trend", {
     tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
@@ -61,5 +68,12 @@
     yAxis: { type: "category", data: departments, splitArea: { show: true } },
     visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0 },
     series: [{ type: "heatmap", data: cells, label: { show: true } }]
+  });
+  }
+
+  render();
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    var source = document.getElementById("dashboard-data");
+    if (source && event.target && event.target.contains(source)) { render(); }
   });
 })();
