@@ -89,4 +89,14 @@ def summary_workbook(*, summary: dict, breakdown: str, rows: list[dict]) -> byte
     complaints = summary["complaints"]
     cat_rows = [[k, v] for k, v in complaints["by_category"].items()]
     _sheet(wb, "投诉分类", ["类别", "例数"], cat_rows, [24, 10])
+    case_headers = ["类别", "科室", "内容摘要", "状态", "登记日期"]
+    widths = [14, 16, 60, 14, 12]
+    for title, key in (("主要投诉", "top_complaints"), ("意见建议", "suggestions")):
+        cases = [
+            [c.category, c.department, c.excerpt, c.status, c.opened_on]
+            for c in summary.get(key, [])
+        ]
+        ws = _sheet(wb, title, case_headers, cases, widths)
+        for cell in ws["E"][1:]:
+            cell.number_format = "yyyy-mm-dd"
     return _bytes(wb)
