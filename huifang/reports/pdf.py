@@ -453,6 +453,11 @@ def summary_document(
 
 
 def _period_text(period: Period) -> str:
+    if period.kind == "range":
+        return _("%(start)s to %(end)s") % {
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+        }
     return _("%(label)s (%(start)s to %(end)s)") % {
         "label": period.label,
         "start": period.start.isoformat(),

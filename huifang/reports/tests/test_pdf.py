@@ -314,6 +314,14 @@ class TestCommands:
         assert "2026-Q4（2026-10-01 至 2026-12-31）" in text and "范围：外科" in text
         assert "心血管内科病区" not in text
 
+    def test_summary_pdf_of_any_range(self, month, tmp_path):
+        out = tmp_path / "range.pdf"
+        call_command(
+            "report", "summary", "--from", "2026-11-14", "--to", "2026-11-20", "--pdf", out
+        )
+        text = pdf_text(out.read_bytes())
+        assert "统计期间：2026-11-14 至 2026-11-20" in text
+
     def test_summary_json_stays_one_object_with_pdf(self, month, tmp_path, capsys):
         import json
 
@@ -358,3 +366,45 @@ class TestTrendData:
         assert months["2026-09"]["follow_up_rate"] == 1
         assert months["2026-10"]["success_rate"] is None and months["2026-10"]["due"] == 0
         assert months["2026-11"]["success_rate"] == pytest.approx(0.75)
+
+
+class TestSatisfactionInPdf:
+    def test_questionnaire_rates_and_dimensions(self, client, login, month, patient_medicine):
+        from huifang.surveys.models import Answer, Item, ItemKind, Questionnaire, Response
+
+        q = Questionnaire.objects.create(code="sat", title="满意度", status="active")
+        five = Item.objects.create(
+            questionnaire=q,
+            code="doctors",
+            kind=ItemKind.SATISFACTION5,
+            text="医生",
+            dimension="doctors",
+        )
+        three = Item.objects.create(
+            questionnaire=q,
+            code="overall",
+            kind=ItemKind.SATISFACTION3,
+            text="总体",
+            dimension="overall",
+        )
+        at = timezone.make_aware(datetime.datetime(2026, 11, 16, 10))
+        # Five levels 5, 4, 3, 1: 2/4 satisfied, mean 56.2; three levels 3, 3, 3, 1: 3/4, 75.0.
+        for value in (5, 4, 3, 1):
+            r = Response.objects.create(
+                questionnaire=q,
+                patient=patient_medicine,
+                encounter=patient_medicine.encounters.first(),
+                channel="phone",
+                submitted_at=at,
+            )
+            Answer.objects.create(response=r, item=five, value=value, number=value)
+            level = 3 if value > 2 else 1
+            Answer.objects.create(response=r, item=three, value=level, number=level)
+        login("manager")
+        text = pdf_text(client.get(f"/reports/summary.pdf{NOV}").content)
+        section = text.split("满意度\n", 1)[1]
+        # Wilson 95 %: 2/4 → 15.0 %–85.0 %; 3/4 → 30.1 %–95.4 %.
+        assert "问卷（五级）\n4\n50.0%\n15.0%–85.0%" in section.replace(" ", "")
+        assert "问卷（三级）\n4\n75.0%\n30.1%–95.4%" in section.replace(" ", "")
+        assert "各维度满意度（平均得分 0–100）" in text
+        assert "总体\n4\n75.0" in text.replace(" ", "") and "医生\n4\n56.2" in text.replace(" ", "")
