@@ -1,352 +1,40 @@
-"""PDF versions of the reports: the summary, the department report and the daily register.
+"""The summary and department report as PDF: what they show, read once, then drawn."""
 
-Drawn with ReportLab: ``platypus`` lays out the flow (title, tables, page
-footers), ``reportlab.graphics.charts`` draws the charts as vector drawings.
-
-Chinese text is set in Adobe's ``STSong-Light`` CID font by default: the PDF
-names the font without carrying it (a report stays a few tens of kilobytes,
-the project ships no font files), its text is extractable, and every reader
-with Chinese support — Adobe Reader, Foxit, WPS, browsers, poppler with a CJK
-font installed — supplies a Song face for it. Where a reader lacks one, or
-for archiving, ``HUIFANG_PDF_FONT`` names a TrueType file (``.ttf``, or the
-first face of a ``.ttc``) whose glyphs are then embedded (subset) instead.
-"""
-
-import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
-from io import BytesIO
-from math import ceil
-from xml.sax.saxutils import escape as xml_escape
+from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from reportlab.graphics.charts.barcharts import HorizontalBarChart
-from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.charts.linecharts import HorizontalLineChart
-from reportlab.graphics.shapes import Drawing, String
-from reportlab.graphics.widgets.markers import makeMarker
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
-from reportlab.platypus import (
-    CondPageBreak,
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import Paragraph, Spacer, Table
 
 from huifang.accounts.models import Department, User
 from huifang.accounts.selectors import ALL_DEPARTMENTS, user_department_scope
-from huifang.core.errors import ApplicationError
 from huifang.feedback.models import Case
 from huifang.followups.models import FollowUpTask, Outcome
 from huifang.reports import metrics, selectors
+from huifang.reports.pdf.layout import (
+    FRAME_WIDTH,
+    bar_chart,
+    build,
+    escape,
+    interval,
+    no_data,
+    pct,
+    pdf_font,
+    section,
+    styles,
+    table,
+    trend_chart,
+)
 from huifang.reports.periods import Period, trailing_months
 from huifang.surveys.models import Dimension
 
-CID_FONT = "STSong-Light"
-PAGE_WIDTH, PAGE_HEIGHT = A4
-MARGIN = 16 * mm
-FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
-BLUE = colors.HexColor("#1F4E79")
-HEADER_FILL = colors.HexColor("#DDEBF7")
-STRIPE = colors.HexColor("#F5F8FC")
-GRID = colors.HexColor("#9AA5B1")
-SERIES = (colors.HexColor("#2F6DB5"), colors.HexColor("#2E9A5B"), colors.HexColor("#C0504D"))
-
-_registered: dict[str, str] = {}
-# Characters STSong-Light's Unicode map lacks, and a look-alike it has.
-_CID_SAFE = str.maketrans({"·": "・", "²": "2", "³": "3"})
-
-
-def clean(text) -> str:
-    """``text`` with the characters the CID font cannot show replaced by look-alikes."""
-    return str(text).translate(_CID_SAFE)
-
-
-def escape(text) -> str:
-    return xml_escape(clean(text))
-
-
-def pdf_font() -> str:
-    """The registered font name for Chinese text: ``HUIFANG_PDF_FONT``'s, or STSong-Light."""
-    path = getattr(settings, "HUIFANG_PDF_FONT", "") or ""
-    if path in _registered:
-        return _registered[path]
-    if not path:
-        pdfmetrics.registerFont(UnicodeCIDFont(CID_FONT))
-        name = CID_FONT
-    else:
-        name = "HuifangPDF-" + hashlib.sha256(path.encode()).hexdigest()[:10]
-        try:
-            pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
-        except (OSError, TTFError) as exc:
-            raise ApplicationError(
-                _(
-                    "The PDF font %(path)s cannot be used (%(reason)s). Set HUIFANG_PDF_FONT to a "
-                    "TrueType font file (.ttf, or .ttc with TrueType outlines) that has Chinese "
-                    "glyphs, or leave it empty for the built-in Chinese font."
-                )
-                % {"path": path, "reason": exc},
-                code="pdf_font_unusable",
-            ) from exc
-    _registered[path] = name
-    return name
-
-
-# --- Building blocks ------------------------------------------------------------------
-
-
-def _styles(font: str) -> dict[str, ParagraphStyle]:
-    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=13, wordWrap="CJK")
-    return {
-        "title": ParagraphStyle(
-            "title", parent=body, fontSize=17, leading=24, alignment=TA_CENTER, textColor=BLUE
-        ),
-        "subtitle": ParagraphStyle(
-            "subtitle", parent=body, fontSize=9.5, leading=14, alignment=TA_CENTER
-        ),
-        "h2": ParagraphStyle(
-            "h2",
-            parent=body,
-            fontSize=11.5,
-            leading=16,
-            spaceBefore=9,
-            spaceAfter=4,
-            textColor=BLUE,
-        ),
-        "body": body,
-        "note": ParagraphStyle(
-            "note", parent=body, fontSize=7.5, leading=10, textColor=colors.grey
-        ),
-        "cell": ParagraphStyle("cell", parent=body, fontSize=8, leading=10.5),
-        "num": ParagraphStyle("num", parent=body, fontSize=8, leading=10.5, alignment=TA_RIGHT),
-        "head": ParagraphStyle(
-            "head", parent=body, fontSize=8, leading=10.5, alignment=TA_CENTER, textColor=BLUE
-        ),
-    }
-
-
-def pct(value, digits: int = 1) -> str:
-    """0.25 → "25.0%"; "—" when there is no rate."""
-    return "—" if value is None else f"{100 * float(value):.{digits}f}%"
-
-
-def interval(line) -> str:
-    if line is None or line.low is None:
-        return "—"
-    return f"{100 * line.low:.1f}%–{100 * line.high:.1f}%"
-
-
-def _text(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _table(st, headers, rows, widths, *, numeric=(), bold_last=False) -> Table:
-    """A bordered table with a shaded header row, repeated on each page it spans."""
-    data = [[Paragraph(escape(h), st["head"]) for h in headers]]
-    for row in rows:
-        data.append(
-            [
-                Paragraph(escape(_text(v)), st["num"] if i in numeric else st["cell"])
-                for i, v in enumerate(row)
-            ]
-        )
-    if not rows:
-        data.append(
-            [Paragraph(escape(_("None in this period.")), st["cell"])] + [""] * (len(headers) - 1)
-        )
-    table = Table(data, colWidths=widths, repeatRows=1)
-    style = [
-        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, STRIPE]),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-    ]
-    if not rows:
-        style.append(("SPAN", (0, 1), (-1, 1)))
-    if bold_last and rows:
-        style += [
-            ("BACKGROUND", (0, -1), (-1, -1), HEADER_FILL),
-            ("LINEABOVE", (0, -1), (-1, -1), 1, BLUE),
-        ]
-    table.setStyle(TableStyle(style))
-    return table
-
-
-def _section(st, title: str, *flowables) -> list:
-    """A heading kept on the page of what follows it."""
-    return [
-        CondPageBreak(40 * mm),
-        KeepTogether([Paragraph(escape(title), st["h2"]), *flowables[:1]]),
-        *flowables[1:],
-    ]
-
-
-def _no_data(font: str, width: float, height: float, text: str) -> Drawing:
-    drawing = Drawing(width, height)
-    drawing.add(
-        String(
-            width / 2,
-            height / 2,
-            text,
-            fontName=font,
-            fontSize=9,
-            textAnchor="middle",
-            fillColor=colors.grey,
-        )
-    )
-    return drawing
-
-
-def trend_chart(font: str, months: list[dict], width: float = FRAME_WIDTH) -> Drawing:
-    """Line chart of the follow-up and success rates (%) over the trailing 12 months."""
-    height = 62 * mm
-    drawing = Drawing(width, height)
-    chart = HorizontalLineChart()
-    chart.x, chart.y = 34, 38
-    chart.width, chart.height = width - 50, height - 58
-    chart.data = [
-        [None if m["follow_up_rate"] is None else 100 * m["follow_up_rate"] for m in months],
-        [None if m["success_rate"] is None else 100 * m["success_rate"] for m in months],
-    ]
-    chart.categoryAxis.categoryNames = [clean(m["label"]) for m in months]
-    chart.categoryAxis.labels.fontName = font
-    chart.categoryAxis.labels.fontSize = 7
-    chart.categoryAxis.labels.angle = 30
-    chart.categoryAxis.labels.boxAnchor = "ne"
-    chart.categoryAxis.labels.dy = -2
-    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
-    chart.valueAxis.labelTextFormat = "%d%%"
-    chart.valueAxis.labels.fontName = font
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.visibleGrid = True
-    chart.valueAxis.gridStrokeColor = colors.HexColor("#E3E7EC")
-    chart.valueAxis.gridStrokeWidth = 0.4
-    for i in range(2):
-        chart.lines[i].strokeColor = SERIES[i]
-        chart.lines[i].strokeWidth = 1.6
-        chart.lines[i].symbol = makeMarker("FilledCircle", size=3.5, fillColor=SERIES[i])
-    drawing.add(chart)
-    legend = Legend()
-    legend.fontName, legend.fontSize = font, 8
-    legend.alignment = "right"
-    legend.columnMaximum = 1
-    legend.deltax = 90
-    legend.x, legend.y = 40, height - 6
-    legend.colorNamePairs = [
-        (SERIES[0], clean(_("Follow-up rate (attempted ÷ due)"))),
-        (SERIES[1], clean(_("Success rate (reached ÷ due)"))),
-    ]
-    legend.dxTextSpace = 4
-    legend.boxAnchor = "nw"
-    drawing.add(legend)
-    return drawing
-
-
-def bar_chart(
-    font: str,
-    items: list[tuple[str, float]],
-    *,
-    value_format: str = "%d",
-    value_max: float | None = None,
-    width: float = FRAME_WIDTH,
-) -> Drawing:
-    """Horizontal bars, one per ``(label, value)``, the value printed at the bar's end."""
-    bar = 15
-    height = bar * len(items) + 34
-    drawing = Drawing(width, height)
-    chart = HorizontalBarChart()
-    chart.x, chart.y = 130, 22
-    chart.width, chart.height = width - 170, bar * len(items)
-    # The first category is drawn at the bottom: reverse, so the largest is on top.
-    chart.data = [[v for _, v in reversed(items)]]
-    chart.categoryAxis.categoryNames = [clean(label) for label, _ in reversed(items)]
-    chart.categoryAxis.labels.fontName = font
-    chart.categoryAxis.labels.fontSize = 8
-    chart.categoryAxis.labels.boxAnchor = "e"
-    chart.categoryAxis.labels.dx = -4
-    chart.valueAxis.valueMin = 0
-    if value_max is not None:
-        chart.valueAxis.valueMax = value_max
-    elif value_format == "%d":
-        # Counts: whole-number steps, at most about six of them.
-        top = max([v for _, v in items] + [1])
-        chart.valueAxis.valueStep = max(1, ceil(top / 6))
-        chart.valueAxis.valueMax = chart.valueAxis.valueStep * ceil(top / chart.valueAxis.valueStep)
-        chart.valueAxis.labelTextFormat = "%d"
-    chart.valueAxis.labels.fontName = font
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.visibleGrid = True
-    chart.valueAxis.gridStrokeColor = colors.HexColor("#E3E7EC")
-    chart.bars[0].fillColor = SERIES[0]
-    chart.bars[0].strokeColor = None
-    chart.barWidth = 9
-    chart.barLabelFormat = value_format
-    chart.barLabels.fontName = font
-    chart.barLabels.fontSize = 7
-    chart.barLabels.boxAnchor = "w"
-    chart.barLabels.dx = 3
-    drawing.add(chart)
-    return drawing
-
-
-class _Footer:
-    """Hospital, title and period at the foot of every page, with the page number."""
-
-    def __init__(self, font: str, left: str, right: str):
-        self.font, self.left, self.right = font, clean(left), clean(right)
-
-    def __call__(self, canvas, doc):
-        canvas.saveState()
-        canvas.setStrokeColor(GRID)
-        canvas.setLineWidth(0.4)
-        canvas.line(MARGIN, 12 * mm, PAGE_WIDTH - MARGIN, 12 * mm)
-        canvas.setFont(self.font, 7.5)
-        canvas.setFillColor(colors.grey)
-        canvas.drawString(MARGIN, 8 * mm, self.left)
-        canvas.drawRightString(
-            PAGE_WIDTH - MARGIN, 8 * mm, self.right + "  " + _("Page %(n)d") % {"n": doc.page}
-        )
-        canvas.restoreState()
-
-
-def _build(flowables: list, *, font: str, title: str, footer_left: str, footer_right: str) -> bytes:
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=14 * mm,
-        bottomMargin=18 * mm,
-        title=title,
-        author=settings.HUIFANG_HOSPITAL_NAME,
-        creator="Huifang",
-    )
-    footer = _Footer(font, footer_left, footer_right)
-    doc.build(flowables, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
-
-
-# --- What the documents show ----------------------------------------------------------
+# --- What the document shows ----------------------------------------------------------
 
 
 @dataclass
@@ -477,7 +165,7 @@ def _rates_table(st, data: dict) -> Table:
         for line in data["rates"]
     ]
     w = FRAME_WIDTH
-    return _table(
+    return table(
         st,
         [_("Rate"), _("Part / whole"), _("Rate"), _("95% Wilson interval")],
         rows,
@@ -507,7 +195,7 @@ def _figures_table(st, data: dict) -> Table:
         _("No phone on record"),
         _("Eligible"),
     ]
-    return _table(st, headers, rows, [FRAME_WIDTH / 7] * 7, numeric=tuple(range(7)))
+    return table(st, headers, rows, [FRAME_WIDTH / 7] * 7, numeric=tuple(range(7)))
 
 
 def _breakdown_table(st, rows: list[dict], first: str) -> Table:
@@ -533,7 +221,7 @@ def _breakdown_table(st, rows: list[dict], first: str) -> Table:
         for row in rows
     ]
     w = FRAME_WIDTH
-    return _table(
+    return table(
         st,
         headers,
         body,
@@ -545,7 +233,7 @@ def _breakdown_table(st, rows: list[dict], first: str) -> Table:
 def summary_pdf(doc: SummaryDocument) -> bytes:
     """The summary or department report as a PDF: figures, rates with intervals, charts, tables."""
     font = pdf_font()
-    st = _styles(font)
+    st = styles(font)
     data = doc.data
     hospital = settings.HUIFANG_HOSPITAL_NAME
     title = _("Department follow-up report") if doc.page == "department" else _("Follow-up summary")
@@ -568,8 +256,8 @@ def summary_pdf(doc: SummaryDocument) -> bytes:
         ),
         Spacer(1, 4 * mm),
     ]
-    story += _section(st, _("Tasks due and exclusions"), _figures_table(st, data))
-    story += _section(
+    story += section(st, _("Tasks due and exclusions"), _figures_table(st, data))
+    story += section(
         st,
         _("Key rates with their 95% Wilson interval"),
         _rates_table(st, data),
@@ -585,19 +273,19 @@ def summary_pdf(doc: SummaryDocument) -> bytes:
     chart = (
         trend_chart(font, months)
         if any(m["due"] for m in months)
-        else _no_data(font, w, 20 * mm, _("Nothing due in these 12 months."))
+        else no_data(font, w, 20 * mm, _("Nothing due in these 12 months."))
     )
-    story += _section(st, _("Follow-up and success rate, last 12 months"), chart)
+    story += section(st, _("Follow-up and success rate, last 12 months"), chart)
     reasons = data["failure_reasons"]
     reason_items = [(doc.reason_labels.get(code, code), n) for code, n in reasons.items()]
-    story += _section(
+    story += section(
         st,
         _("Why tasks were not reached"),
         bar_chart(font, reason_items)
         if reason_items
-        else _no_data(font, w, 12 * mm, _("Every task due was reached.")),
+        else no_data(font, w, 12 * mm, _("Every task due was reached.")),
         Spacer(1, 2 * mm),
-        _table(
+        table(
             st,
             [_("Reason"), _("Tasks"), _("Share of not reached")],
             [
@@ -610,7 +298,7 @@ def summary_pdf(doc: SummaryDocument) -> bytes:
     )
     breakdowns = data["breakdowns"]
     if "department" in breakdowns:
-        story += _section(
+        story += section(
             st,
             _("Department ranking by success rate"),
             _breakdown_table(st, breakdowns["department"], _("Department")),
@@ -620,12 +308,12 @@ def summary_pdf(doc: SummaryDocument) -> bytes:
         ("nurse", _("By responsible nurse"), _("Responsible nurse")),
     ):
         if name in breakdowns:
-            story += _section(st, heading, _breakdown_table(st, breakdowns[name], first))
+            story += section(st, heading, _breakdown_table(st, breakdowns[name], first))
     story += _satisfaction(st, font, data)
     story += _agents(st, data)
     story += _complaints(st, data)
     story += _signals(st, data)
-    return _build(
+    return build(
         story,
         font=font,
         title=f"{hospital} {title} {doc.period.label}",
@@ -661,10 +349,10 @@ def _satisfaction(st, font: str, data: dict) -> list:
         [_("Questionnaires (five levels)"), five_n, pct(line_five.value), interval(line_five)],
         [_("Questionnaires (three levels)"), three_n, pct(line_three.value), interval(line_three)],
     ]
-    flow = _section(
+    flow = section(
         st,
         _("Satisfaction"),
-        _table(
+        table(
             st,
             [_("Measure"), _("Answers"), _("Satisfaction rate"), _("95% Wilson interval")],
             rows,
@@ -681,10 +369,10 @@ def _satisfaction(st, font: str, data: dict) -> list:
         [str(labels.get(d, d)), v["answers"], "—" if v["score"] is None else f"{v['score']:.1f}"]
         for d, v in dims
     ]
-    flow += _section(
+    flow += section(
         st,
         _("Satisfaction by dimension (mean score 0–100)"),
-        _table(
+        table(
             st,
             [_("Dimension"), _("Answers"), _("Mean score (0–100)")],
             dim_rows,
@@ -713,10 +401,10 @@ def _agents(st, data: dict) -> list:
         ]
         for a in sorted(data["agents"], key=lambda a: (-a["deductions"], a["agent"]))
     ]
-    return _section(
+    return section(
         st,
         _("Agents against the required rate"),
-        _table(
+        table(
             st,
             [
                 _("Agent"),
@@ -754,10 +442,10 @@ def _complaints(st, data: dict) -> list:
     )
     verified = selectors.rate_line("verified", verified_ok, c["verified"])
     categories = dict(Case.Category.choices)
-    flow = _section(
+    flow = section(
         st,
         _("Complaints"),
-        _table(
+        table(
             st,
             [_("Measure"), _("Count"), _("Rate"), _("95% Wilson interval")],
             [
@@ -790,10 +478,10 @@ def _complaints(st, data: dict) -> list:
     )
     case_widths = [0.13 * w, 0.15 * w, 0.46 * w, 0.13 * w, 0.13 * w]
     case_headers = [_("Category"), _("Department"), _("Description"), _("Status"), _("Recorded")]
-    flow += _section(
+    flow += section(
         st,
         _("Top complaints"),
-        _table(
+        table(
             st,
             case_headers,
             [
@@ -803,10 +491,10 @@ def _complaints(st, data: dict) -> list:
             case_widths,
         ),
     )
-    flow += _section(
+    flow += section(
         st,
         _("Suggestions and their status"),
-        _table(
+        table(
             st,
             case_headers,
             [
@@ -825,89 +513,14 @@ def _signals(st, data: dict) -> list:
         [s["department"], s["label"], pct(s["rate"]), f"{pct(s['lower'])}–{pct(s['upper'])}"]
         for s in data.get("signals", [])
     ]
-    return _section(
+    return section(
         st,
         _("Departments outside their control limits this period"),
-        _table(
+        table(
             st,
             [_("Department"), _("Month"), _("Success rate"), _("Control limits")],
             rows,
             [0.3 * w, 0.2 * w, 0.2 * w, 0.3 * w],
             numeric=(2, 3),
         ),
-    )
-
-
-# --- The daily register ----------------------------------------------------------------
-
-
-def register_pdf(*, rows, day: date, filled_in_by: str, scope_text: str) -> bytes:
-    """回访日报表: one row per call (phones masked), a 合计 row, who filled it in and the date."""
-    font = pdf_font()
-    st = _styles(font)
-    hospital = settings.HUIFANG_HOSPITAL_NAME
-    title = pgettext("daily register", "Daily follow-up report")
-    w = FRAME_WIDTH
-    reached = sum(1 for r in rows if r.reached)
-    body = [
-        [i, r.name, r.phone, r.content, r.agent, r.satisfaction, r.remarks]
-        for i, r in enumerate(rows, start=1)
-    ]
-    body.append(
-        [
-            pgettext("daily register", "Total"),
-            _("%(n)d calls") % {"n": len(rows)},
-            _("%(n)d reached") % {"n": reached},
-            "",
-            "",
-            "",
-            "",
-        ]
-    )
-    table = _table(
-        st,
-        [
-            pgettext("daily register", "No."),
-            pgettext("daily register", "Name"),
-            pgettext("daily register", "Phone number"),
-            pgettext("daily register", "Follow-up content"),
-            pgettext("daily register", "Agent"),
-            pgettext("daily register", "Satisfaction"),
-            pgettext("daily register", "Notes"),
-        ],
-        body,
-        [0.06 * w, 0.1 * w, 0.14 * w, 0.3 * w, 0.11 * w, 0.1 * w, 0.19 * w],
-        numeric=(0,),
-        bold_last=True,
-    )
-    story = [
-        Paragraph(escape(f"{hospital} {title}"), st["title"]),
-        Paragraph(
-            escape(
-                _("Date: %(day)s | Scope: %(scope)s")
-                % {"day": day.isoformat(), "scope": scope_text}
-            ),
-            st["subtitle"],
-        ),
-        Spacer(1, 5 * mm),
-        table,
-        Spacer(1, 8 * mm),
-        Table(
-            [
-                [
-                    Paragraph(
-                        escape(_("Filled in by: %(name)s") % {"name": filled_in_by}), st["body"]
-                    ),
-                    Paragraph(escape(_("Date: %(day)s") % {"day": day.isoformat()}), st["body"]),
-                ]
-            ],
-            colWidths=[w / 2, w / 2],
-        ),
-    ]
-    return _build(
-        story,
-        font=font,
-        title=f"{hospital} {title} {day.isoformat()}",
-        footer_left=f"{hospital} | {title} | {day.isoformat()}",
-        footer_right=filled_in_by,
     )
