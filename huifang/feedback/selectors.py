@@ -1,5 +1,6 @@
 """Reads of feedback cases, scoped by the acting user's departments."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -15,6 +16,7 @@ from huifang.accounts.selectors import (
     department_descendant_ids,
     user_department_scope,
 )
+from huifang.core.masking import mask_id_number, mask_phone
 from huifang.feedback.models import Case, CaseAttachment, CaseEvent, Notification
 
 
@@ -385,3 +387,102 @@ def notification_list(*, user, limit: int = 100) -> list[Notification]:
         .select_related("case", "case__department")
         .order_by("read_at", "-created_at", "-id")[:limit]
     )
+
+
+# --- Excerpts for reports --------------------------------------------------------------
+
+EXCERPT_LENGTH = 60
+_SEVERITY_RANK = {
+    Case.Severity.CRITICAL: 0,
+    Case.Severity.HIGH: 1,
+    Case.Severity.NORMAL: 2,
+    Case.Severity.LOW: 3,
+}
+# A run of 7 or more digits (spaces and hyphens inside allowed, an ID number's
+# final X too): a phone or ID number written into the description.
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_NUMBER_RUN = re.compile(r"\+?\d[\d \-]{5,}\d[Xx]?|\d{17}[Xx]")
+
+
+def _phone_shaped(digits: str) -> bool:
+    """A mobile (1xx xxxx xxxx), a landline with its area code (0xx…), or either after +86."""
+    if digits.startswith("86") and len(digits) >= 12:
+        digits = digits[2:]
+    return (len(digits) == 11 and digits.startswith("1")) or (
+        digits.startswith("0") and 10 <= len(digits) <= 12
+    )
+
+
+def _mask_numbers(text: str) -> str:
+    def mask(match: re.Match) -> str:
+        raw = match.group(0)
+        compact = re.sub(r"[ \-]", "", raw)
+        digits = re.sub(r"\D", "", compact)
+        if len(compact) in (15, 18) and compact[:-1].isdigit():
+            return mask_id_number(compact)
+        # Spaced or hyphenated groups are masked only when shaped like a phone
+        # number, so dates (2026-11-16) and amounts stay readable.
+        if (compact == raw.lstrip("+") and len(digits) >= 7) or _phone_shaped(digits):
+            return mask_phone(compact)
+        return raw
+
+    return _NUMBER_RUN.sub(mask, text.translate(_FULL_WIDTH_DIGITS))
+
+
+def description_excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
+    """The start of a description on one line, phone and ID numbers masked (138****5678)."""
+    flat = " ".join(_mask_numbers(text or "").split())
+    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class CaseExcerpt:
+    """A case as a report lists it: no patient, no numbers, the description's start."""
+
+    kind: str
+    category: str
+    severity: str
+    department: str
+    excerpt: str
+    status: str
+    status_code: str
+    opened_on: date
+
+
+def case_excerpts(*, cases: QuerySet[Case], kind: str, limit: int) -> list[CaseExcerpt]:
+    """The first ``limit`` cases of ``kind`` among ``cases`` (already scoped by the caller).
+
+    Most severe first, then the newest; labels in the active language. One query.
+    """
+    rank = SqlCase(
+        *(When(severity=severity, then=Value(n)) for severity, n in _SEVERITY_RANK.items()),
+        default=Value(9),
+    )
+    rows = (
+        cases.filter(kind=kind)
+        .select_related("department")
+        .only(
+            "kind",
+            "category",
+            "severity",
+            "description",
+            "status",
+            "created_at",
+            "department__name",
+        )
+        .annotate(severity_rank=rank)
+        .order_by("severity_rank", "-created_at", "-id")[:limit]
+    )
+    return [
+        CaseExcerpt(
+            kind=case.get_kind_display(),
+            category=case.get_category_display() if case.category else "",
+            severity=case.get_severity_display(),
+            department=case.department.name if case.department else "",
+            excerpt=description_excerpt(case.description),
+            status=case.get_status_display(),
+            status_code=case.status,
+            opened_on=timezone.localtime(case.created_at).date(),
+        )
+        for case in rows
+    ]

@@ -96,6 +96,16 @@ def summary_workbook(*, summary: dict, breakdown: str, rows: list[dict]) -> byte
     ):
         if f"by_{name}" in satisfaction:
             _satisfaction_sheet(wb, title, label, satisfaction[f"by_{name}"])
+    case_headers = ["类别", "科室", "内容摘要", "状态", "登记日期"]
+    widths = [14, 16, 60, 14, 12]
+    for title, key in (("主要投诉", "top_complaints"), ("意见建议", "suggestions")):
+        cases = [
+            [c.category, c.department, c.excerpt, c.status, c.opened_on]
+            for c in summary.get(key, [])
+        ]
+        ws = _sheet(wb, title, case_headers, cases, widths)
+        for cell in ws["E"][1:]:
+            cell.number_format = "yyyy-mm-dd"
     return _bytes(wb)
 
 

@@ -356,21 +356,24 @@ def rate_lines(figures: dict) -> list[RateLine]:
 
 def summary_page(
     *,
-    user: User,
+    user: User | None,
     period,
     department_code: str = "",
     breakdowns=(),
     satisfaction_breakdowns=("doctor", "nurse"),
+    scope=None,
 ) -> dict:
     """The period's summary with intervals on its rates, and a 12-month p-chart of success.
 
     Satisfaction by doctor and by nurse carries a Wilson interval on each
     rate. A constant number of queries: the summary's, plus one for the trend.
+    ``scope`` given (a command run by the operator) replaces the user's.
     """
     from huifang.reports.periods import trailing_months
     from huifang.reports.stats import p_chart
 
-    scope = report_scope(user=user, department_code=department_code)
+    if scope is None:
+        scope = report_scope(user=user, department_code=department_code)
     data = summary(
         user=user,
         scope=scope,
@@ -414,7 +417,31 @@ def summary_page(
     data["signals"] = control_signals(
         report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), period
     )
+    data.update(feedback_lists(scope=scope, date_from=period.start, date_to=period.end))
     return data
+
+
+TOP_COMPLAINTS = 10
+SUGGESTIONS_LISTED = 50
+
+
+def feedback_lists(*, scope: Scope, date_from: date, date_to: date) -> dict:
+    """The period's most severe complaints and its suggestions, as excerpts. Two queries.
+
+    The same cases as the complaint figures (``report_cases``); the feedback
+    app decides how a case is shown outside it (no patient, numbers masked).
+    """
+    from huifang.feedback.selectors import case_excerpts
+
+    cases = report_cases(scope=scope, date_from=date_from, date_to=date_to)
+    return {
+        "top_complaints": case_excerpts(
+            cases=cases, kind=Case.Kind.COMPLAINT, limit=TOP_COMPLAINTS
+        ),
+        "suggestions": case_excerpts(
+            cases=cases, kind=Case.Kind.SUGGESTION, limit=SUGGESTIONS_LISTED
+        ),
+    }
 
 
 def control_signals(tasks, period) -> list[dict]:

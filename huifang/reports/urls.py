@@ -11,4 +11,6 @@ urlpatterns = [
     path("compare/", views.compare, name="compare"),
     path("daily.xlsx", views.daily_xlsx, name="daily_xlsx"),
     path("summary.xlsx", views.summary_xlsx, name="summary_xlsx"),
+    path("daily.pdf", views.daily_pdf, name="daily_pdf"),
+    path("summary.pdf", views.summary_pdf, name="summary_pdf"),
 ]

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from huifang.accounts.selectors import department_list
-from huifang.reports import daily, excel, selectors, services
+from huifang.reports import daily, excel, pdf, selectors, services
 from huifang.reports.periods import parse_day, parse_period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -176,4 +176,54 @@ def summary_xlsx(request):
     response = HttpResponse(content, content_type=XLSX)
     name = f"followup-report-{period.label}{'-' + department if department else ''}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+PDF = "application/pdf"
+
+
+def summary_pdf(request):
+    """The summary (or, with ``page=department``, the department report) as PDF; audited."""
+    period, department = _args(request)
+    page = "department" if request.GET.get("page") == "department" else "summary"
+    document = pdf.summary_document(
+        user=request.user, period=period, department_code=department, page=page
+    )
+    content = pdf.summary_pdf(document)
+    services.report_export_audit(
+        actor=request.user,
+        report="reports_summary",
+        title=f"回访统计报表 {period.label}",
+        details={
+            "period": period.label,
+            "department": department or None,
+            "due": document.data["due"],
+            "format": "pdf",
+        },
+    )
+    response = HttpResponse(content, content_type=PDF)
+    name = f"followup-report-{period.label}{'-' + department if department else ''}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def daily_pdf(request):
+    """回访日报表 of every agent in the user's scope for one day, as PDF; audited."""
+    day = parse_day(request.GET.get("date"))
+    scope = selectors.report_scope(user=request.user)
+    rows = daily.register_rows(scope=scope, day=day)
+    content = pdf.register_pdf(
+        rows=rows,
+        day=day,
+        filled_in_by=request.user.display_name or request.user.username,
+        scope_text=pdf.scope_label(user=request.user, department_code=""),
+    )
+    services.report_export_audit(
+        actor=request.user,
+        report="reports_daily_register",
+        title=f"回访日报表 {day:%Y-%m-%d}",
+        details={"date": day.isoformat(), "calls": len(rows), "format": "pdf"},
+    )
+    response = HttpResponse(content, content_type=PDF)
+    response["Content-Disposition"] = f'attachment; filename="daily-register-{day:%Y-%m-%d}.pdf"'
     return response

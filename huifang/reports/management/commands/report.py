@@ -1,5 +1,5 @@
-"""``huifang report summary|daily|compare``: the period summary as JSON, the daily register as
-Excel, two cohorts compared."""
+"""``huifang report summary|daily|compare``: the period summary as JSON or PDF, the daily
+register as Excel or PDF, two cohorts compared."""
 
 import json
 from datetime import date
@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from huifang.accounts.models import User
 from huifang.core.errors import ApplicationError
-from huifang.reports import daily, excel, metrics, selectors
+from huifang.reports import daily, excel, metrics, pdf, selectors
+from huifang.reports.periods import Period, parse_period
 from huifang.reports.selectors import Scope
 
 
@@ -33,6 +34,16 @@ def _user(username: str | None) -> User | None:
     return user
 
 
+def _period(date_from: date, date_to: date) -> Period:
+    """The month or quarter ``--from``/``--to`` spans exactly, or the range as it is."""
+    selectors.check_period(date_from, date_to)
+    for label in (f"{date_from:%Y-%m}", f"{date_from.year}-Q{(date_from.month - 1) // 3 + 1}"):
+        period = parse_period(label)
+        if (period.start, period.end) == (date_from, date_to):
+            return period
+    return Period(f"{date_from}–{date_to}", date_from, date_to, "range")
+
+
 class Command(BaseCommand):
     help = "Follow-up reports: summary --from D --to D, daily --date D."
 
@@ -51,9 +62,11 @@ class Command(BaseCommand):
         )
         summary.add_argument("--user", help="Report as this user (their scope); default: all.")
         summary.add_argument("--json", action="store_true", help="Print one JSON object.")
+        summary.add_argument("--pdf", help="Write the summary report (charts, tables) to this PDF.")
         register = sub.add_parser("daily", help="The daily register of all agents.")
         register.add_argument("--date", dest="day", required=True)
         register.add_argument("--xlsx", help="Write the register to this Excel file.")
+        register.add_argument("--pdf", help="Write the register to this PDF file.")
         register.add_argument("--user", help="Report as this user (their scope); default: all.")
         compare = sub.add_parser(
             "compare", help="Compare a rate between two cohorts (period, department, plan, tag)."
@@ -95,8 +108,13 @@ class Command(BaseCommand):
             department_code=options["department"],
             breakdowns=options["breakdown"],
         )
+        if options.get("pdf"):
+            self._summary_pdf(user, options, date_from, date_to)
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        if options.get("pdf"):
+            self.stdout.write(f"summary written to {options['pdf']}")
             return
         for key in ("due", "attempted", "reached", "follow_up_rate", "success_rate"):
             self.stdout.write(f"{key}: {result[key]}")
@@ -126,12 +144,36 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"{comparison['test']}: p = {comparison['p_value']:.3g}")
 
+    def _summary_pdf(self, user, options, date_from, date_to):
+        department = options["department"]
+        scope = self._scope(user, department) or selectors.command_scope(department)
+        document = pdf.summary_document(
+            user=user,
+            period=_period(date_from, date_to),
+            department_code=department,
+            page="department" if department else "summary",
+            scope=scope,
+        )
+        with open(options["pdf"], "wb") as fh:
+            fh.write(pdf.summary_pdf(document))
+
     def _daily(self, user, options):
         day = _date(options["day"])
         scope = self._scope(user) or Scope(department_ids=None)
         rows = daily.register_rows(scope=scope, day=day)
+        filled_in_by = (user.display_name or user.username) if user else "system"
+        if options.get("pdf"):
+            scope_text = pdf.scope_label(user=user, department_code="")
+            with open(options["pdf"], "wb") as fh:
+                fh.write(
+                    pdf.register_pdf(
+                        rows=rows, day=day, filled_in_by=filled_in_by, scope_text=scope_text
+                    )
+                )
+            self.stdout.write(f"{len(rows)} calls written to {options['pdf']}")
+            if not options.get("xlsx"):
+                return
         if options.get("xlsx"):
-            filled_in_by = (user.display_name or user.username) if user else "system"
             with open(options["xlsx"], "wb") as fh:
                 fh.write(excel.register_workbook(rows=rows, day=day, filled_in_by=filled_in_by))
             self.stdout.write(f"{len(rows)} calls written to {options['xlsx']}")
