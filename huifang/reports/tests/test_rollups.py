@@ -22,6 +22,7 @@ from huifang.reports.models import RollupDirty, RollupMonth, TaskRollup
 from huifang.reports.periods import parse_period
 from huifang.reports.tests.test_dashboard import data_of
 from huifang.surveys.models import Answer, Item, ItemKind, Questionnaire, Response
+from huifang.testing.factories import make_task, make_touchpoint
 
 NOV1, NOV30 = datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)
 NOV = parse_period("2026-11")
@@ -354,3 +355,63 @@ class TestTwoWorkers:
             release.set()
             thread.join()
         assert rollups.rollup_month_recompute(month=NOV1) is True
+
+
+class TestMixedData:
+    """Many tasks of every kind, made at random (seeded): rollups and live always agree."""
+
+    @pytest.mark.parametrize("seed", [1, 2, 3])
+    def test_rollups_equal_live_for_everyone_and_each_head(
+        self, seed, personas, patient_medicine, patient_surgery
+    ):
+        import random
+
+        from huifang.reports.tests.conftest import attempt
+
+        rng = random.Random(seed)
+        codes = list(Outcome.objects.values_list("code", flat=True))
+        agents = [personas["agent"], personas["manager"], None]
+        statuses = [s for s, _ in FollowUpTask.Status.choices]
+        for i in range(40):
+            patient = rng.choice([patient_medicine, patient_surgery])
+            due = datetime.date(2026, 10, 25) + datetime.timedelta(days=rng.randint(0, 45))
+            task = make_task(
+                patient,
+                touchpoint=make_touchpoint(
+                    plan_code=rng.choice(["plan-a", "plan-b"]), code=f"c{i}"
+                ),
+                due_from=due,
+                due_until=due + datetime.timedelta(days=rng.randint(0, 6)),
+            )
+            FollowUpTask.objects.filter(pk=task.pk).update(
+                status=rng.choice(statuses),
+                closed_reason=rng.choice(["", "deceased", "plan_changed"]),
+                assigned_to=rng.choice(agents),
+            )
+            for _ in range(rng.choice([0, 0, 1, 2, 3])):
+                day = due + datetime.timedelta(days=rng.randint(-1, 8))
+                hour = rng.randint(0, 23)
+                at = attempt(
+                    task,
+                    rng.choice(codes),
+                    day,
+                    hour=hour,
+                    agent=rng.choice(agents),
+                    answers=rng.choice(
+                        [{}, {"satisfaction": "satisfied"}, {"satisfaction": "dissatisfied"}]
+                    ),
+                )
+                if rng.random() < 0.5:
+                    at.started_at = at.at - datetime.timedelta(seconds=rng.randint(-30, 900))
+                    at.save(update_fields=["started_at"])
+        if seed == 2:
+            patient_update(
+                actor=None, patient=patient_surgery, deceased_on=datetime.date(2026, 11, 10)
+            )
+        build()
+        for scope in (
+            EVERYONE,
+            selectors.report_scope(user=personas["head_medicine"]),
+            selectors.report_scope(user=personas["head_surgery"]),
+        ):
+            assert rolled(scope) == live(scope)
