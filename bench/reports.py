@@ -178,7 +178,7 @@ def _generate_postgres(cursor, ref: dict, tasks: int) -> None:
             SELECT g, gen_random_uuid(), 'B' || g, '患者' || g, '', '', CASE WHEN g % 2 = 0
                 THEN 'F' ELSE 'M' END, '', '', '', '', '', '[]'::jsonb, '', now(), now(),
                 CASE WHEN g % 150 = 0 THEN DATE '{FIRST_DUE}' + (g * 37 % {DAYS + 40}) END
-            FROM generate_series(1, {patients}) g
+            FROM generate_series(1::bigint, {patients}) g
             """,
         ),
         (
@@ -193,7 +193,7 @@ def _generate_postgres(cursor, ref: dict, tasks: int) -> None:
                 '医生' || (g * 7 % 200), '护士' || (g * 11 % 200), '', '', '', '', 'bench',
                 '{{}}'::jsonb, now(), now(), ({wards})[1 + g * 13 % {len(ref["wards"])}],
                 1 + (g * 7919) % {patients}, '', DATE '{FIRST_DUE}' + (g * 31 % {DAYS})
-            FROM generate_series(1, {encounters}) g
+            FROM generate_series(1::bigint, {encounters}) g
             """,
         ),
         (
@@ -367,8 +367,194 @@ def _generate_postgres(cursor, ref: dict, tasks: int) -> None:
     cursor.execute("ANALYZE")
 
 
+def _pick(values, index: str) -> str:
+    """SQLite has no arrays: the value at ``index`` (0-based) of a JSON list."""
+    return f"json_extract('{json.dumps(list(values))}', '$[' || ({index}) || ']')"
+
+
 def _generate_sqlite(cursor, ref: dict, tasks: int) -> None:
-    raise SystemExit("SQLite generation is not written yet")
+    """The same rows as on PostgreSQL, with recursive CTEs (times stored in UTC)."""
+    encounters = tasks // 2
+    patients = max(1, encounters * 10 // 14)
+    o = ref["outcomes"]
+    tp = ref["tp"]
+    wards, agents = ref["wards"], ref["agents"]
+    finals = [
+        o[c]
+        for c in (
+            "no_answer",
+            "number_suspended",
+            "number_invalid",
+            "refused",
+            "deceased",
+            "no_phone",
+            "busy",
+            "switched_off",
+        )
+    ]
+    earlier = [o[c] for c in ("no_answer", "busy", "switched_off", "not_convenient")]
+    uuid = "lower(hex(randomblob(16)))"
+    now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+
+    def series(n: int) -> str:
+        return f"WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < {n})"
+
+    def local(day: str, hours: str) -> str:  # local time on ``day`` → UTC text (UTC+8)
+        return f"strftime('%Y-%m-%d %H:%M:%S', {day}, '{hours}')"
+
+    satisfaction = ["satisfied"] * 4 + ["fairly_satisfied"] * 2 + ["dissatisfied"]
+    steps = [
+        (
+            "patients",
+            f"""
+            {series(patients)}
+            INSERT INTO patients_patient (id, uuid, record_number, name, name_pinyin,
+                name_initials, sex, ethnicity, occupation, address, id_number, id_number_hash,
+                do_not_contact, preferred_time_note, created_at, updated_at, deceased_on)
+            SELECT g, {uuid}, 'B' || g, '患者' || g, '', '', CASE WHEN g % 2 = 0 THEN 'F'
+                ELSE 'M' END, '', '', '', '', '', '[]', '', {now}, {now},
+                CASE WHEN g % 150 = 0
+                    THEN date('{FIRST_DUE}', '+' || (g * 37 % {DAYS + 40}) || ' days') END
+            FROM s""",
+        ),
+        (
+            "encounters",
+            f"""
+            {series(encounters)}
+            INSERT INTO patients_encounter (id, uuid, kind, number, attending_doctor,
+                responsible_nurse, chief_complaint, treatment, discharge_orders,
+                discharge_medication, source_system, source_record, created_at, updated_at,
+                department_id, patient_id, source_hash, discharged_on)
+            SELECT g, {uuid}, CASE WHEN g % 10 = 0 THEN 'day_surgery' ELSE 'inpatient' END,
+                'ZY' || g, '医生' || (g * 7 % 200), '护士' || (g * 11 % 200), '', '', '', '',
+                'bench', '{{}}', {now}, {now}, {_pick(wards, f"g * 13 % {len(wards)}")},
+                1 + (g * 7919) % {patients}, '',
+                date('{FIRST_DUE}', '+' || (g * 31 % {DAYS}) || ' days')
+            FROM s""",
+        ),
+        (
+            "tasks",
+            f"""
+            INSERT INTO followups_followuptask (id, uuid, plan_version, sequence, channel,
+                status, due_from, due_until, first_slot, next_attempt_at, attempts,
+                max_attempts, priority, reason, closed_reason, created_at, updated_at,
+                encounter_id, patient_id, plan_id, touchpoint_id, version, assigned_to_id)
+            SELECT id, {uuid}, 1, CASE WHEN kind = 'day_surgery' THEN k ELSE 0 END, 'phone',
+                CASE WHEN h < 2 THEN 'merged' WHEN h < 3 THEN 'cancelled'
+                     WHEN h < 4 THEN 'pending' WHEN h < 5 THEN 'no_phone'
+                     WHEN h < 6 THEN 'window_passed'
+                     WHEN success THEN 'done' ELSE 'unreachable' END,
+                due, date(due, '+4 days'), {local("due", "+2 hours")},
+                {local("due", "+2 hours")}, n, 4, 0, '{{}}',
+                CASE WHEN h = 2 AND id % 3 = 0 THEN 'deceased'
+                     WHEN h = 2 THEN 'plan_changed' ELSE '' END,
+                {now}, {now}, encounter_id, patient_id,
+                CASE WHEN kind = 'day_surgery' THEN {tp["surgery"][1]}
+                     ELSE {tp["discharge"][1]} END,
+                CASE WHEN kind = 'day_surgery' THEN {tp["surgery"][0]}
+                     WHEN k = 0 THEN {tp["discharge"][0]} ELSE {tp["satisfaction"][0]} END,
+                0,
+                CASE WHEN id * 17 % 10 < 6 THEN {_pick(agents, f"id % {len(agents)}")} END
+            FROM (
+                SELECT e.id * 2 - 1 + k AS id, k, e.kind, e.id AS encounter_id, e.patient_id,
+                    date(e.discharged_on, '+' || (3 + k * 27) || ' days') AS due,
+                    (e.id * 2 - 1 + k) * 7919 % 100 AS h,
+                    (e.id * 2 - 1 + k) * 104729 % 100 < 70 AS success,
+                    CASE WHEN (e.id * 2 - 1 + k) * 7919 % 100 < 6 THEN 0
+                         ELSE 1 + (e.id * 2 - 1 + k) * 31 % 4 END AS n
+                FROM patients_encounter e CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1)
+            )""",
+        ),
+        (
+            "attempts",
+            f"""
+            INSERT INTO followups_contactattempt (at, started_at, note, created_at, task_id,
+                outcome_id, answers, education, education_note, red_flag, agent_name,
+                source_hash, source_key, agent_id)
+            SELECT at, CASE WHEN j % 4 <> 0 THEN
+                    strftime('%Y-%m-%d %H:%M:%S', at, '-' || ((id * j) % 600 + 30) || ' seconds')
+                END,
+                '', {now}, id,
+                CASE WHEN j = n AND success THEN CASE WHEN id % 5 = 0 THEN {o["reached_family"]}
+                                                      ELSE {o["reached_patient"]} END
+                     WHEN j = n THEN {_pick(finals, "id * 13 % 8")}
+                     ELSE {_pick(earlier, "(id + j) % 4")} END,
+                CASE WHEN j = n AND success AND id % 3 = 0 THEN
+                    json_object('satisfaction', {_pick(satisfaction, "id % 7")})
+                    ELSE '{{}}' END,
+                '[]', '', '', '', '', '',
+                CASE WHEN assigned_to_id IS NOT NULL AND j % 3 <> 0 THEN assigned_to_id
+                     WHEN (id + j) % 11 = 0 THEN NULL
+                     ELSE {_pick(agents, f"(id + j) % {len(agents)}")} END
+            FROM (
+                SELECT t.id, t.assigned_to_id, j.j, t.attempts AS n,
+                    t.id * 104729 % 100 < 70 AS success,
+                    strftime('%Y-%m-%d %H:%M:%S', t.due_from,
+                        '+' || (j.j - 1 + CASE WHEN t.id % 9 = 0 THEN 5 ELSE 0 END) || ' days',
+                        '+2 hours', '+' || (j.j * 37 % 300) || ' minutes') AS at
+                FROM followups_followuptask t JOIN (SELECT 1 AS j UNION ALL SELECT 2
+                    UNION ALL SELECT 3 UNION ALL SELECT 4) j ON j.j <= t.attempts
+            )""",
+        ),
+        (
+            "responses",
+            f"""
+            INSERT INTO surveys_response (id, uuid, channel, submitted_at, void_reason,
+                patient_id, questionnaire_id, encounter_id, task_id, voided_at)
+            SELECT id, {uuid}, 'phone', {local("due_from", "+31 hours")}, '', patient_id,
+                {ref["questionnaire"]}, encounter_id, id,
+                CASE WHEN id % 100 = 0 THEN {now} END
+            FROM followups_followuptask WHERE status = 'done' AND id % 4 = 0""",
+        ),
+        (
+            "answers",
+            f"""
+            INSERT INTO surveys_answer (value, number, opens_feedback, red_flag, item_id,
+                response_id)
+            SELECT v, v, 0, 0, item, id FROM (
+                SELECT r.id, i.item,
+                    CASE WHEN i.levels = 5
+                        THEN {_pick([1, 2, 3, 3, 4, 4, 4, 5, 5, 5], "(r.id * i.p) % 10")}
+                        ELSE {_pick([1, 2, 2, 3, 3, 3, 3], "(r.id * i.p) % 7")} END AS v
+                FROM surveys_response r CROSS JOIN (
+                    SELECT {ref["items"][0]} AS item, 5 AS levels, 7 AS p
+                    UNION ALL SELECT {ref["items"][1]}, 5, 13
+                    UNION ALL SELECT {ref["items"][2]}, 3, 17) i
+            )""",
+        ),
+        (
+            "cases",
+            f"""
+            INSERT INTO feedback_case (uuid, kind, source, status, category, severity,
+                description, created_at, updated_at, cause, channel, rectification,
+                reopen_count, reply, staff_named, verification_result, patient_id,
+                department_id, answered_at)
+            SELECT {uuid}, CASE WHEN t.id % 5 = 0 THEN 'suggestion' ELSE 'complaint' END,
+                'agent',
+                {
+                _pick(
+                    ["new", "with_department", "answered", "verifying", "closed", "closed"],
+                    "t.id % 6",
+                )
+            },
+                {
+                _pick(
+                    ["attitude", "technique", "cost", "environment", "process", "food"], "t.id % 6"
+                )
+            },
+                'normal', '…', {local("t.due_from", "+51 hours")}, {now}, '', 'phone', '', 0,
+                '', '', CASE WHEN t.id % 6 >= 4 THEN 'satisfied' ELSE '' END, t.patient_id,
+                CASE WHEN t.id % 10 <> 1 THEN e.department_id END,
+                CASE WHEN t.id % 6 >= 2 THEN {local("t.due_from", "+123 hours")} END
+            FROM followups_followuptask t JOIN patients_encounter e ON e.id = t.encounter_id
+            WHERE t.id % 97 = 0""",
+        ),
+    ]
+    for name, sql in steps:
+        started = time.monotonic()
+        cursor.execute(sql)
+        print(f"  {name:<10} {cursor.rowcount:>12,} rows  {time.monotonic() - started:6.1f}s")
+    cursor.execute("ANALYZE")
 
 
 # Export ---------------------------------------------------------------------
@@ -444,7 +630,8 @@ def export(database: str, work: Path, duckdb) -> Path:
 DUCK_TASKS = """
 CREATE OR REPLACE TEMP VIEW due AS
 WITH a AS (
-    SELECT a.*, o.code, o.counts_as_success AS success, o.patient_effect, u.username
+    SELECT a.*, o.code, CAST(o.counts_as_success AS BOOLEAN) AS success, o.patient_effect,
+        u.username
     FROM attempts a JOIN outcomes o ON o.id = a.outcome_id
     LEFT JOIN users u ON u.id = a.agent_id
     WHERE a.task_id IN (SELECT id FROM tasks WHERE due_from BETWEEN $from AND $to)
@@ -474,7 +661,8 @@ LEFT JOIN patients pa ON pa.id = t.patient_id
 LEFT JOIN users u ON u.id = t.assigned_to_id
 WHERE t.due_from BETWEEN $from AND $to
   AND t.status <> 'merged'
-  AND NOT (t.status = 'cancelled' AND t.closed_reason <> 'deceased' AND p.task_id IS NULL)
+  AND NOT (t.status = 'cancelled' AND coalesce(t.closed_reason, '') <> 'deceased'
+       AND p.task_id IS NULL)
 """
 
 DUCK_QUERIES = {
@@ -501,13 +689,13 @@ DUCK_QUERIES = {
         JOIN items i ON i.id = an.item_id
         LEFT JOIN encounters e ON e.id = r.encounter_id
         LEFT JOIN departments d ON d.id = e.department_id
-        WHERE r.submitted_at >= $month AND r.submitted_at < $next AND NOT r.voided
+        WHERE r.submitted_at >= $month AND r.submitted_at < $next AND NOT CAST(r.voided AS BOOLEAN)
           AND an.number IS NOT NULL AND i.dimension <> ''
           AND i.kind IN ('satisfaction5', 'satisfaction3', 'frequency4', 'rating10')
         GROUP BY ALL""",
     "funnel": """
         SELECT count(*) AS recorded, count(department_id) AS forwarded,
-            count(*) FILTER (answered) AS answered,
+            count(*) FILTER (CAST(answered AS BOOLEAN)) AS answered,
             count(*) FILTER (verification_result <> '') AS verified,
             count(*) FILTER (status = 'closed') AS closed
         FROM cases WHERE kind = 'complaint' AND created_at >= $month AND created_at < $next""",
