@@ -177,7 +177,7 @@ def _generate_postgres(cursor, ref: dict, tasks: int) -> None:
                 do_not_contact, preferred_time_note, created_at, updated_at, deceased_on)
             SELECT g, gen_random_uuid(), 'B' || g, '患者' || g, '', '', CASE WHEN g % 2 = 0
                 THEN 'F' ELSE 'M' END, '', '', '', '', '', '[]'::jsonb, '', now(), now(),
-                CASE WHEN g % 150 = 0 THEN DATE '{FIRST_DUE}' + (g * 37 % {DAYS + 40}) END
+                CASE WHEN g % 150 = 0 THEN DATE '{FIRST_DUE}' + (g * 37 % {DAYS + 40})::int END
             FROM generate_series(1::bigint, {patients}) g
             """,
         ),
@@ -192,7 +192,7 @@ def _generate_postgres(cursor, ref: dict, tasks: int) -> None:
                 CASE WHEN g % 10 = 0 THEN 'day_surgery' ELSE 'inpatient' END, 'ZY' || g,
                 '医生' || (g * 7 % 200), '护士' || (g * 11 % 200), '', '', '', '', 'bench',
                 '{{}}'::jsonb, now(), now(), ({wards})[1 + g * 13 % {len(ref["wards"])}],
-                1 + (g * 7919) % {patients}, '', DATE '{FIRST_DUE}' + (g * 31 % {DAYS})
+                1 + (g * 7919) % {patients}, '', DATE '{FIRST_DUE}' + (g * 31 % {DAYS})::int
             FROM generate_series(1::bigint, {encounters}) g
             """,
         ),

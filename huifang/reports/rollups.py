@@ -138,8 +138,8 @@ def rollups_scan(*, now: datetime | None = None) -> dict:
 
     Looks at tasks (their fingerprint and ``updated_at``), attempts recorded,
     patients and encounters updated (their tasks' months), cases updated and
-    responses submitted or voided. The first scan only sets the watermark:
-    months never built are built by ``rollups_refresh``'s ``ensure`` window.
+    responses submitted or voided. The first scan looks back to the oldest
+    build; months never built are built by ``rollups_refresh``.
     """
     now = now or timezone.now()
     state = RollupScan.objects.filter(name=SCAN_NAME).first()
@@ -155,8 +155,10 @@ def rollups_scan(*, now: datetime | None = None) -> dict:
         count, ids, _changed = fingerprints.get(month, (0, 0, None))
         if stored != (count, ids):
             dirty.add(month)
-    if state is not None:
-        since = state.scanned_from - SCAN_OVERLAP
+    first_build = RollupMonth.objects.aggregate(first=Min("built_at"))["first"]
+    since = state.scanned_from if state is not None else first_build
+    if since is not None:
+        since -= SCAN_OVERLAP
         for month, (_count, _ids, changed) in fingerprints.items():
             if changed is not None and changed >= since:
                 dirty.add(month)

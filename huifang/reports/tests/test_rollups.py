@@ -239,6 +239,18 @@ class TestCorrections:
         assert (figures["due"], figures["reached"], figures["excluded_no_phone"]) == (3, 0, 0)
         assert rolled(EVERYONE)["failure_reasons"]["window_passed"] == 1
 
+    def test_the_first_scan_looks_back_to_the_build(self, answers_and_cases, month):
+        build()
+        FollowUpTask.objects.filter(pk=month["t3"].pk).update(
+            status=FollowUpTask.Status.WINDOW_PASSED, updated_at=timezone.now()
+        )
+        rollups.rollups_refresh()
+        assert rolled(EVERYONE)["failure_reasons"] == {
+            "deceased": 1,
+            "no_answer": 1,
+            "window_passed": 1,
+        }
+
 
 class TestReadPath:
     def test_the_dashboard_reads_the_rollups(self, client, login, answers_and_cases):
