@@ -96,12 +96,17 @@ class FigureSource:
         answers: Callable[[], QuerySet] | None = None,
         cases: Callable[[], QuerySet[Case]] | None = None,
         filters: Filters = NO_FILTERS,
+        known_covered: list[date] | None = None,
     ):
+        """``known_covered``: months already known to be covered (read from rollups as is)."""
         self.scope = scope
         self.date_from, self.date_to = date_from, date_to
         self.filters = filters
         self._tasks, self._answers, self._cases = tasks, answers, cases
         self._cache: dict = {}
+        if known_covered is not None:
+            self.months, self.from_rollups = sorted(known_covered), True
+            return
         months = whole_months(date_from, date_to)
         answerable = months is not None and scope.agent is None and not filters.other
         self.months = months or []
@@ -342,12 +347,12 @@ def monthly_figures(
     if covered:
         source = FigureSource(
             scope=scope,
-            date_from=min(covered),
-            date_to=min(covered),
+            date_from=date_from,
+            date_to=date_to,
             tasks=lambda: None,
             filters=filters,
+            known_covered=sorted(covered),
         )
-        source.months, source.from_rollups = sorted(covered), True
         for figures in source.task_figures_by("month"):
             result[date.fromisoformat(figures.key)] = figures
     run: list[date] = []
