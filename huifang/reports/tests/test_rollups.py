@@ -427,3 +427,18 @@ class TestMixedData:
             selectors.report_scope(user=personas["head_surgery"]),
         ):
             assert rolled(scope) == live(scope)
+
+
+class TestPeriodicJob:
+    def test_it_builds_the_recent_months_and_serves_them(self, answers_and_cases):
+        import time_machine
+
+        from huifang.core.models import JobRun
+        from huifang.reports import tasks
+
+        with time_machine.travel(datetime.datetime(2026, 12, 15, 10, tzinfo=datetime.UTC)):
+            tasks.rollups_periodic()
+        assert JobRun.objects.filter(name="reports.rollups", status="succeeded").exists()
+        months = set(RollupMonth.objects.exclude(built_at=None).values_list("month", flat=True))
+        assert {datetime.date(2025, 12, 1), NOV1, datetime.date(2027, 1, 1)} <= months
+        assert rolled(EVERYONE) == live(EVERYONE)
