@@ -16,7 +16,7 @@ from huifang.accounts.selectors import (
 from huifang.core.errors import ApplicationError
 from huifang.feedback.models import Case
 from huifang.followups.models import ContactAttempt, FollowUpTask
-from huifang.reports import metrics
+from huifang.reports import metrics, rollup_reads
 from huifang.surveys.models import Answer
 
 VIEW_REPORTS = "reports.view_reports"
@@ -291,32 +291,88 @@ def summary(
             if user is None
             else report_scope(user=user, department_code=department_code)
         )
-    tasks = report_tasks(scope=scope, date_from=date_from, date_to=date_to)
-    answers = report_answers(scope=scope, date_from=date_from, date_to=date_to)
-    cases = report_cases(scope=scope, date_from=date_from, date_to=date_to)
-    figures = metrics.task_figures(tasks).as_dict()
+    source = figure_source(scope=scope, date_from=date_from, date_to=date_to)
+    figures = source.task_figures().as_dict()
     figures.pop("key")
     result = {
         "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
         "department": department_code or None,
         **figures,
-        "failure_reasons": metrics.failure_reasons(tasks),
+        "failure_reasons": source.failure_reasons(),
         "satisfaction": {
-            "builtin": metrics.builtin_satisfaction(tasks),
-            "questionnaire": metrics.questionnaire_satisfaction(answers),
+            "builtin": source.builtin_satisfaction(),
+            "questionnaire": source.questionnaire_satisfaction(),
         },
-        "complaints": metrics.complaint_figures(cases),
-        "agents": metrics.agent_figures(tasks),
-        "recheck": metrics.recheck_figures(tasks),
+        # Live: "late" counts open complaints past their deadline at the time of asking.
+        "complaints": metrics.complaint_figures(source.live_cases()),
+        "agents": source.agent_figures(),
+        "recheck": metrics.recheck_figures(source.live_tasks()),
         "breakdowns": {},
     }
     for name in breakdowns:
-        result["breakdowns"][name] = [row.as_dict() for row in metrics.task_figures_by(tasks, name)]
+        result["breakdowns"][name] = [row.as_dict() for row in source.task_figures_by(name)]
     if satisfaction_breakdowns is None:
         satisfaction_breakdowns = [b for b in breakdowns if b in metrics.SATISFACTION_BREAKDOWNS]
     for name in satisfaction_breakdowns:
-        result["satisfaction"][f"by_{name}"] = metrics.satisfaction_by(tasks, answers, name)
+        # Live: the rollups carry no doctor or nurse (docs/metrics.md, "Rollups").
+        result["satisfaction"][f"by_{name}"] = metrics.satisfaction_by(
+            source.live_tasks(), source.live_answers(), name
+        )
     return result
+
+
+def rollup_filters(filters: ReportFilters) -> "rollup_reads.Filters":
+    """What of ``filters`` the rollups can answer: plan and encounter kind.
+
+    A tag or an agent is not in the rollups' grain, so it sends the figures
+    to the live tables.
+    """
+    if not filters:
+        return rollup_reads.NO_FILTERS
+    return rollup_reads.Filters(
+        plan_codes=frozenset([filters.plan]) if filters.plan else frozenset(),
+        encounter_kinds=frozenset([filters.kind]) if filters.kind else frozenset(),
+        other=bool(filters.tag or filters.agent),
+    )
+
+
+def figure_source(
+    *, scope: Scope, date_from: date, date_to: date, filters: ReportFilters = NO_FILTERS
+) -> "rollup_reads.FigureSource":
+    """The period's figures from the rollups when they cover it, else from the live tables.
+
+    The live querysets are narrowed by ``filters`` and the rollups are told
+    which of them they can answer (``rollup_filters``), so both paths give
+    the same figures.
+    """
+    return rollup_reads.FigureSource(
+        scope=scope,
+        date_from=date_from,
+        date_to=date_to,
+        tasks=lambda: filter_tasks(
+            report_tasks(scope=scope, date_from=date_from, date_to=date_to), filters
+        ),
+        answers=lambda: filter_answers(
+            report_answers(scope=scope, date_from=date_from, date_to=date_to), filters
+        ),
+        cases=lambda: filter_cases(
+            report_cases(scope=scope, date_from=date_from, date_to=date_to), filters
+        ),
+        filters=rollup_filters(filters),
+    )
+
+
+def trend_figures(
+    *, scope: Scope, date_from: date, date_to: date, filters: ReportFilters = NO_FILTERS
+) -> list:
+    """Task figures per month (rollups for the months they cover, live for the rest)."""
+    return rollup_reads.monthly_figures(
+        scope=scope,
+        date_from=date_from,
+        date_to=date_to,
+        tasks=lambda a, b: filter_tasks(report_tasks(scope=scope, date_from=a, date_to=b), filters),
+        filters=rollup_filters(filters),
+    )
 
 
 @dataclass
@@ -410,9 +466,7 @@ def summary_page(
                 row["name"] = names.get(row["key"], row["key"])
             rows.sort(key=lambda r: (r["success_rate"] is None, -(r["success_rate"] or 0)))
     trend_from, trend_to = trailing_months(period)
-    months = metrics.task_figures_by(
-        report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), "month"
-    )
+    months = trend_figures(scope=scope, date_from=trend_from, date_to=trend_to)
     data["trend"] = p_chart([(m.key[:7], m.reached, m.due) for m in months])
     data["signals"] = control_signals(
         report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), period
@@ -471,31 +525,25 @@ def dashboard(
     every chart and the agent table; a department outside the user's scope
     is refused (``report_scope``).
     """
+    scope = report_scope(user=user, department_code=department_code)
+    return dashboard_numbers(scope=scope, period=period, filters=filters)
+
+
+def dashboard_numbers(*, scope: Scope, period, filters: ReportFilters = NO_FILTERS) -> dict:
+    """The dashboard's numbers for a scope: from the rollups where they cover the period."""
     from huifang.reports.periods import trailing_months
 
-    scope = report_scope(user=user, department_code=department_code)
-    tasks = filter_tasks(
-        report_tasks(scope=scope, date_from=period.start, date_to=period.end), filters
-    )
+    source = figure_source(scope=scope, date_from=period.start, date_to=period.end, filters=filters)
     trend_from, trend_to = trailing_months(period)
-    months = metrics.task_figures_by(
-        filter_tasks(report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), filters),
-        "month",
-    )
-    answers = filter_answers(
-        report_answers(scope=scope, date_from=period.start, date_to=period.end), filters
-    )
-    cases = filter_cases(
-        report_cases(scope=scope, date_from=period.start, date_to=period.end), filters
-    )
+    months = trend_figures(scope=scope, date_from=trend_from, date_to=trend_to, filters=filters)
     return {
         "months": [m.key[:7] for m in months],
         "follow_up_rate": [m.follow_up_rate for m in months],
         "success_rate": [m.success_rate for m in months],
-        "failure_reasons": metrics.failure_reasons(tasks),
-        "heatmap": metrics.dimension_by_department(answers),
-        "funnel": metrics.complaint_funnel(cases),
-        "agents": metrics.agent_figures(tasks),
+        "failure_reasons": source.failure_reasons(),
+        "heatmap": source.dimension_by_department(),
+        "funnel": source.complaint_funnel(),
+        "agents": source.agent_figures(),
     }
 
 
