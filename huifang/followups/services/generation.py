@@ -26,11 +26,12 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -144,20 +145,89 @@ def _generate(
     replan_plan_id: int | None = None,
 ) -> GenerationResult:
     plans = load_active_plans() if plans is None else plans
-    plans, scheduler, inserter = _planner(plans, today=_today(now))
-    result = GenerationResult()
-    for start in range(0, len(ids), CHUNK_SIZE):
-        with transaction.atomic():
-            _generate_chunk(
-                ids[start : start + CHUNK_SIZE],
-                plans=plans,
-                scheduler=scheduler,
-                inserter=inserter,
-                result=result,
-                now=now,
-                replan_plan_id=replan_plan_id,
+    lanes = _lanes(ids)
+    if len(lanes) == 1:
+        return _generate_lane(ids, now=now, plans=plans, replan_plan_id=replan_plan_id)
+    with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="generation") as pool:
+        results = list(
+            pool.map(
+                lambda lane: _generate_lane(
+                    lane, now=now, plans=plans, replan_plan_id=replan_plan_id, own_connection=True
+                ),
+                lanes,
             )
+        )
+    result = GenerationResult()
+    for lane_result in results:
+        for key, value in lane_result.as_dict().items():
+            setattr(result, key, getattr(result, key) + value)
     return result
+
+
+def _generation_threads() -> int:
+    return int(getattr(settings, "HUIFANG_GENERATION_THREADS", 2))
+
+
+def _lanes(ids: list[int]) -> list[list[int]]:
+    """The encounters split by patient into lanes planned side by side, or one lane.
+
+    On PostgreSQL, a large run outside any transaction is planned in
+    ``HUIFANG_GENERATION_THREADS`` threads, each with its own connection,
+    so the database writes one lane's chunk while Python plans another's.
+    Each patient's encounters stay in one lane, in order: everything a
+    chunk reads besides its own encounters (the patient's earlier stays,
+    other open tasks to merge with or cap against) belongs to its patients,
+    so lanes never wait for each other. Inside a transaction (the caller's,
+    or a test's) there is one lane, in that transaction.
+    """
+    threads = _generation_threads()
+    connection = connections[FollowUpTask.objects.db]
+    if (
+        threads < 2
+        or len(ids) < 2 * CHUNK_SIZE
+        or connection.vendor != "postgresql"
+        or connection.in_atomic_block
+    ):
+        return [ids]
+    wanted = set(ids)
+    lanes: list[list[int]] = [[] for _ in range(threads)]
+    for pk, patient_id in (
+        Encounter.objects.filter(id_filter("pk", ids))
+        .order_by("pk")
+        .values_list("pk", "patient_id")
+    ):
+        if pk in wanted:
+            lanes[patient_id % threads].append(pk)
+    return [lane for lane in lanes if lane] or [ids]
+
+
+def _generate_lane(
+    ids: list[int],
+    *,
+    now: datetime,
+    plans: list[PlanRules],
+    replan_plan_id: int | None,
+    own_connection: bool = False,
+) -> GenerationResult:
+    """Plan ``ids`` chunk by chunk, each chunk in its own transaction."""
+    try:
+        plans, scheduler, inserter = _planner(plans, today=_today(now))
+        result = GenerationResult()
+        for start in range(0, len(ids), CHUNK_SIZE):
+            with transaction.atomic():
+                _generate_chunk(
+                    ids[start : start + CHUNK_SIZE],
+                    plans=plans,
+                    scheduler=scheduler,
+                    inserter=inserter,
+                    result=result,
+                    now=now,
+                    replan_plan_id=replan_plan_id,
+                )
+        return result
+    finally:
+        if own_connection:
+            connections.close_all()  # this thread's connections only
 
 
 _reuse = threading.local()
