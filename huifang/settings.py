@@ -360,6 +360,8 @@ HUIFANG_CANCEL_ON_READMISSION = envbool("HUIFANG_CANCEL_ON_READMISSION", True)
 HUIFANG_MERGE_DAYS = envint("HUIFANG_MERGE_DAYS", 3)
 # At most this many contacts per patient in any 7 days.
 HUIFANG_WEEKLY_CONTACT_CAP = envint("HUIFANG_WEEKLY_CONTACT_CAP", 2)
+# PostgreSQL: a large generation run is planned in this many lanes (threads) by patient.
+HUIFANG_GENERATION_THREADS = envint("HUIFANG_GENERATION_THREADS", 2)
 
 # The workbench.
 # A claimed task stays with its agent this long; the open page renews it.

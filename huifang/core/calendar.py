@@ -174,6 +174,15 @@ def _compute(day: date, table: dict[date, tuple[str, str]]) -> DayInfo:
     return DayInfo(day, working, reason, name, True)
 
 
+def state_token() -> object:
+    """An object that is replaced whenever the answers may change (table edited or reloaded).
+
+    For callers that remember answers derived from the calendar (the
+    scheduling memos): same token, same answers.
+    """
+    return _current_state()
+
+
 def day_info(day: date) -> DayInfo:
     """Whether ``day`` is a working day, and why (a ``datetime`` counts as its date)."""
     if isinstance(day, datetime):

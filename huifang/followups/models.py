@@ -184,11 +184,20 @@ class FollowUpTask(models.Model):
     OPEN = (Status.PENDING, Status.NO_PHONE)
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # No index of their own: (patient, status) and one_task_per_touchpoint lead with them.
     patient = models.ForeignKey(
-        Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="tasks"
+        Patient,
+        verbose_name=_("patient"),
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        db_index=False,
     )
     encounter = models.ForeignKey(
-        Encounter, verbose_name=_("encounter"), on_delete=models.PROTECT, related_name="tasks"
+        Encounter,
+        verbose_name=_("encounter"),
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        db_index=False,
     )
     plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT)
     plan_version = models.PositiveIntegerField(_("plan version"))
@@ -222,6 +231,7 @@ class FollowUpTask(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="merged_tasks",
+        db_index=False,  # a partial index (Meta): most tasks have none
     )
     reason = models.JSONField(_("why these dates"), default=dict, blank=True)
     closed_reason = models.CharField(_("why closed"), max_length=200, blank=True)
@@ -232,6 +242,7 @@ class FollowUpTask(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # a partial index (Meta): most tasks have none
     )
     # The claim: who is working the task now, until when (a renewable lease).
     claimed_by = models.ForeignKey(
@@ -241,6 +252,7 @@ class FollowUpTask(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # a partial index (Meta): most tasks have none
     )
     lease_expires_at = models.DateTimeField(_("claim expires"), null=True, blank=True)
     # The agent who booked the pending callback; others get it only once it
@@ -252,6 +264,7 @@ class FollowUpTask(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # a partial index (Meta): most tasks have none
     )
     # Optimistic locking: every change a person could collide with bumps it.
     version = models.PositiveIntegerField(_("version"), default=0)
@@ -279,6 +292,17 @@ class FollowUpTask(models.Model):
                 fields=["-priority", "due_until", "next_attempt_at", "id"],
                 condition=models.Q(status="pending"),
                 name="task_queue",
+            ),
+            # Most tasks are never merged, assigned, claimed or booked for a
+            # callback: indexing only those that are keeps writing a million
+            # new tasks from touching four more indexes per row.
+            *(
+                models.Index(
+                    fields=[name],
+                    condition=models.Q(**{f"{name}__isnull": False}),
+                    name=f"task_{name}",
+                )
+                for name in ("merged_into", "assigned_to", "claimed_by", "callback_by")
             ),
         ]
 

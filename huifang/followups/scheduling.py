@@ -615,9 +615,15 @@ def _needs_number(channel: str) -> bool:
 # --- Planning ---------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class PlannedTask:
-    """One task the rules call for, before it is written."""
+@dataclass(frozen=True, slots=True, eq=False)
+class TaskShape:
+    """Everything about a planned task except its patient, encounter and number to dial.
+
+    Tasks of different encounters with the same anchor date, touchpoint,
+    preferred time, phone situation and readmission date share one shape:
+    a run over a million encounters computes a few thousand shapes, and
+    the writer renders each shape's columns once. Compared by identity.
+    """
 
     plan: PlanRules
     touchpoint: TouchpointRule
@@ -627,11 +633,10 @@ class PlannedTask:
     due_from: date
     due_until: date
     first_slot: datetime
-    phone_id: int | None
     text: str
-    notes: list[str] = field(default_factory=list)
-    closed_reason: str = ""
-    iso: tuple[str, str, str] = ("", "", "")  # due_from, due_until, first_slot
+    notes: tuple[str, ...]
+    closed_reason: str
+    iso: tuple[str, str, str]  # due_from, due_until, first_slot
 
     @property
     def base(self) -> dict:
@@ -654,6 +659,59 @@ class PlannedTask:
         """
         return {"text": self.text, "notes": list(self.notes)}
 
+
+@dataclass(slots=True)
+class PlannedTask:
+    """One task the rules call for, before it is written."""
+
+    plan: PlanRules
+    touchpoint: TouchpointRule
+    sequence: int
+    channel: str
+    status: str
+    due_from: date
+    due_until: date
+    first_slot: datetime
+    phone_id: int | None
+    text: str
+    notes: list[str] = field(default_factory=list)
+    closed_reason: str = ""
+    iso: tuple[str, str, str] = ("", "", "")  # due_from, due_until, first_slot
+    shape: TaskShape | None = None
+
+    @classmethod
+    def of(cls, shape: TaskShape, phone_id: int | None) -> "PlannedTask":
+        return cls(
+            plan=shape.plan,
+            touchpoint=shape.touchpoint,
+            sequence=shape.sequence,
+            channel=shape.channel,
+            status=shape.status,
+            due_from=shape.due_from,
+            due_until=shape.due_until,
+            first_slot=shape.first_slot,
+            phone_id=phone_id,
+            text=shape.text,
+            notes=list(shape.notes),
+            closed_reason=shape.closed_reason,
+            iso=shape.iso,
+            shape=shape,
+        )
+
+    @property
+    def base(self) -> dict:
+        """What the rules alone give (before merging and the weekly cap): see ``TaskShape.base``."""
+        return {
+            "due_from": self.iso[0],
+            "due_until": self.iso[1],
+            "first_slot": self.iso[2],
+            "channel": self.channel,
+        }
+
+    def reason(self) -> dict:
+        """What is stored as the task's ``reason``: see ``TaskShape.reason``."""
+        return {"text": self.text, "notes": list(self.notes)}
+
     def reason_key(self) -> tuple:
         """A hashable stand-in for ``reason()``: equal keys, equal reasons (to serialise once)."""
         return (self.text, tuple(self.notes))
@@ -668,12 +726,24 @@ class EncounterPlan:
     skipped: list[tuple[PlanRules, TouchpointRule, str]]
 
 
-class Scheduler:
-    """Plans tasks for encounters on one day, remembering calendar answers between them.
+# A memo holding more entries than this is emptied and starts again, so a
+# long run over very varied data keeps its memory flat.
+MEMO_LIMIT = 200_000
 
-    One instance per generation run: the memo is keyed by dates and rules,
-    never by patient, so a million encounters cost a few thousand calendar
-    computations.
+# The phone situation of a task, as far as its shape is concerned.
+_PHONE_OK, _PHONE_FALLBACK, _PHONE_NONE = 0, 1, 2
+
+
+class Scheduler:
+    """Plans tasks for encounters on one day, remembering answers between them.
+
+    One instance per generation run. The memos are keyed by dates, rules and
+    the few patient facts that change a task (preferred time, whether a
+    usable number exists, readmission date), never by patient: a million
+    encounters cost a few thousand calendar computations, one plan match
+    per distinct combination of the facts the plans look at, and one
+    ``TaskShape`` per distinct task. ``explain=True`` keeps no match memo
+    and builds every reason text (the explain page).
     """
 
     def __init__(
@@ -683,9 +753,12 @@ class Scheduler:
         self.cancel_on_readmission = cancel_on_readmission
         self.explain = explain
         self._due: dict[tuple[date, int, int], tuple[date, date]] = {}
-        self._timing: dict[tuple, tuple[date, date, datetime, str]] = {}
+        self._timing: dict[tuple, tuple[date, date, datetime, str, tuple[str, str, str]]] = {}
+        self._shapes: dict[tuple, TaskShape] = {}
+        self._matches: dict[tuple, tuple[list[PlanVerdict], tuple[PlanRules, ...]]] = {}
         self._plans: Sequence[PlanRules] | None = None
         self._by_kind: dict[str, list[PlanRules]] = {}
+        self._looks_at: tuple[bool, bool, bool] = (False, False, False)
         self._phone_patient: PatientFacts | None = None
         self._phone_picks: dict[str, PhoneFacts | None] = {}
 
@@ -694,7 +767,13 @@ class Scheduler:
         if self.explain:
             return plans
         if plans is not self._plans:
-            self._plans, self._by_kind = plans, {}
+            self._plans, self._by_kind, self._matches = plans, {}, {}
+            # Which facts any plan looks at beyond kind, department, codes and tags.
+            self._looks_at = (
+                any(plan.diagnosis_keywords for plan in plans),
+                any(plan.age_min is not None or plan.age_max is not None for plan in plans),
+                any(plan.sex for plan in plans),
+            )
         found = self._by_kind.get(kind)
         if found is None:
             found = self._by_kind[kind] = [
@@ -702,10 +781,38 @@ class Scheduler:
             ]
         return found
 
+    def _select(
+        self, plans: Sequence[PlanRules], facts: EncounterFacts
+    ) -> tuple[list[PlanVerdict], tuple[PlanRules, ...]]:
+        """The verdicts and the matched plans, once per distinct combination of matched-on facts."""
+        candidates = self._candidates(plans, facts.kind)
+        if self.explain:
+            verdicts = select_plans(candidates, facts, self.today, explain=True)
+            return verdicts, tuple(v.plan for v in verdicts if v.matched)
+        keywords, ages, sexes = self._looks_at
+        key = (
+            facts.kind,
+            facts.department_id,
+            facts.icd_codes,
+            facts.tags,
+            facts.diagnosis_names if keywords else None,
+            age_on(facts.birth_date, facts.anchor_date or self.today) if ages else None,
+            facts.sex if sexes else None,
+        )
+        found = self._matches.get(key)
+        if found is None:
+            if len(self._matches) >= MEMO_LIMIT:
+                self._matches.clear()
+            verdicts = select_plans(candidates, facts, self.today, explain=False)
+            found = self._matches[key] = (verdicts, tuple(v.plan for v in verdicts if v.matched))
+        return found
+
     def due(self, anchor: date, offset_days: int, window_days: int) -> tuple[date, date]:
         key = (anchor, offset_days, window_days)
         found = self._due.get(key)
         if found is None:
+            if len(self._due) >= MEMO_LIMIT:
+                self._due.clear()
             found = self._due[key] = due_window(anchor, offset_days, window_days)
         return found
 
@@ -733,6 +840,8 @@ class Scheduler:
                 preferred=preferred is not None,
             )
             iso = (due_from.isoformat(), due_until.isoformat(), slot.isoformat())
+            if len(self._timing) >= MEMO_LIMIT:
+                self._timing.clear()
             found = self._timing[key] = (due_from, due_until, slot, text, iso)
         return found
 
@@ -752,23 +861,40 @@ class Scheduler:
         A deceased patient gets no task; a channel the patient refused is
         left out (both listed in ``skipped``).
         """
-        existing = existing or {}
-        verdicts = select_plans(
-            self._candidates(plans, facts.kind), facts, self.today, explain=self.explain
-        )
-        tasks: list[PlannedTask] = []
+        verdicts, matched = self._select(plans, facts)
         skipped: list[tuple[PlanRules, TouchpointRule, str]] = []
-        for verdict in verdicts:
-            if not verdict.matched:
-                continue
-            plan = verdict.plan
+        pairs = self._plan(matched, facts, patient, stops, existing or {}, skipped)
+        tasks = [PlannedTask.of(shape, phone_id) for shape, phone_id in pairs]
+        return EncounterPlan(list(verdicts), tasks, skipped)
+
+    def plan_shapes(
+        self,
+        facts: EncounterFacts,
+        patient: PatientFacts,
+        plans: Sequence[PlanRules],
+        *,
+        stops: StopFacts = NO_STOPS,
+        existing: Mapping[tuple[int, int], str] | None = None,
+    ) -> list[tuple[TaskShape, int | None]]:
+        """``plan_encounter``'s tasks as ``(shape, number to dial)`` pairs (the generation path).
+
+        The same rules and memos as ``plan_encounter``, without a
+        ``PlannedTask`` per task (``PlannedTask.of`` makes one).
+        """
+        _, matched = self._select(plans, facts)
+        return self._plan(matched, facts, patient, stops, existing or {}, None)
+
+    def _plan(self, matched, facts, patient, stops, existing, skipped):
+        out: list[tuple[TaskShape, int | None]] = []
+        for plan in matched:
             for touchpoint in plan.touchpoints:
                 why_not = self._why_not(touchpoint, facts, patient)
                 if why_not:
-                    skipped.append((plan, touchpoint, why_not))
+                    if skipped is not None:
+                        skipped.append((plan, touchpoint, why_not))
                     continue
-                self._plan_touchpoint(plan, touchpoint, facts, patient, stops, existing, tasks)
-        return EncounterPlan(verdicts, tasks, skipped)
+                self._plan_touchpoint(plan, touchpoint, facts, patient, stops, existing, out)
+        return out
 
     def _why_not(
         self, touchpoint: TouchpointRule, facts: EncounterFacts, patient: PatientFacts
@@ -777,9 +903,10 @@ class Scheduler:
             return f"患者已故（{patient.deceased_on:%Y-%m-%d}），不再随访"
         if touchpoint.channel in patient.do_not_contact:
             return f"患者拒绝{CHANNEL_LABELS_ZH.get(touchpoint.channel, touchpoint.channel)}联系"
-        applies, why = touchpoint_applies(touchpoint, facts)
-        if not applies:
-            return why
+        if touchpoint.condition:
+            applies, why = touchpoint_applies(touchpoint, facts)
+            if not applies:
+                return why
         anchor, label = touchpoint_anchor(touchpoint, facts)
         if anchor is None:
             return label
@@ -795,9 +922,7 @@ class Scheduler:
             due_from, _ = self.due(anchor, days, touchpoint.window_days)
             if limit and stops.recheck_on is not None and due_from >= stops.recheck_on:
                 break
-            out.append(
-                self._task(plan, touchpoint, facts, patient, stops, sequence, anchor, label, days)
-            )
+            out.append(self._task(plan, touchpoint, patient, stops, sequence, anchor, label, days))
             if sequence >= limit or existing.get((touchpoint.id, sequence)) == CANCELLED:
                 break
             # The next repeat is created once this one is due (the nightly job).
@@ -805,14 +930,12 @@ class Scheduler:
                 break
             sequence += 1
 
-    def _task(self, plan, touchpoint, facts, patient, stops, sequence, anchor, label, days):
-        due_from, due_until, slot, text, iso = self._timing_for(
-            touchpoint, anchor, label, days, sequence, patient.preferred_start
-        )
-        notes: list[str] = []
-        channel, status, closed_reason = touchpoint.channel, PENDING, ""
+    def _task(self, plan, touchpoint, patient, stops, sequence, anchor, label, days):
+        """``(shape, number to dial)`` of one task; the shape from the memo when seen before."""
+        channel = touchpoint.channel
         phone = self._phone(patient, channel)
-        if _needs_number(channel) and phone is None:
+        situation = _PHONE_OK
+        if phone is None and _needs_number(channel):
             fallback = plan.fallback_channel
             fallback_phone = self._phone(patient, fallback)
             if (
@@ -821,23 +944,53 @@ class Scheduler:
                 and fallback not in patient.do_not_contact
                 and (fallback_phone is not None or not _needs_number(fallback))
             ):
-                notes.append(
-                    f"没有可用的{CHANNEL_LABELS_ZH.get(channel, channel)}号码，"
-                    f"按计划改用{CHANNEL_LABELS_ZH.get(fallback, fallback)}"
-                )
-                channel, phone = fallback, fallback_phone
+                situation, phone = _PHONE_FALLBACK, fallback_phone
             else:
-                status = NO_PHONE
-                notes.append("没有可用的电话号码（未登记，或号码无效、停机），待补充号码")
-        if (
+                situation = _PHONE_NONE
+        # A readmission on or before the due-from day cancels a discharge call
+        # (its date is in the note); any other readmission changes nothing here.
+        readmitted = stops.readmitted_on
+        if readmitted is not None and not (
             self.cancel_on_readmission
             and touchpoint.anchor == ANCHOR_DISCHARGE
-            and stops.readmitted_on is not None
-            and stops.readmitted_on <= due_from
+            and readmitted <= self.due(anchor, days, touchpoint.window_days)[0]
         ):
+            readmitted = None
+        preferred = patient.preferred_start
+        key = (id(touchpoint), id(plan), sequence, anchor, label, days, preferred, situation)
+        if readmitted is not None:
+            key += (readmitted,)
+        shape = self._shapes.get(key)
+        if shape is None:
+            if len(self._shapes) >= MEMO_LIMIT:
+                self._shapes.clear()
+            shape = self._shapes[key] = self._shape(
+                plan, touchpoint, sequence, anchor, label, days, preferred, situation, readmitted
+            )
+        return shape, (phone.id if phone is not None else None)
+
+    def _shape(
+        self, plan, touchpoint, sequence, anchor, label, days, preferred, situation, readmitted
+    ):
+        due_from, due_until, slot, text, iso = self._timing_for(
+            touchpoint, anchor, label, days, sequence, preferred
+        )
+        notes: list[str] = []
+        channel, status, closed_reason = touchpoint.channel, PENDING, ""
+        if situation == _PHONE_FALLBACK:
+            fallback = plan.fallback_channel
+            notes.append(
+                f"没有可用的{CHANNEL_LABELS_ZH.get(channel, channel)}号码，"
+                f"按计划改用{CHANNEL_LABELS_ZH.get(fallback, fallback)}"
+            )
+            channel = fallback
+        elif situation == _PHONE_NONE:
+            status = NO_PHONE
+            notes.append("没有可用的电话号码（未登记，或号码无效、停机），待补充号码")
+        if readmitted is not None:  # on or before the due-from day (``_task``)
             status, closed_reason = CANCELLED, "readmitted"
             notes.append(
-                f"患者于 {stops.readmitted_on:%Y-%m-%d} 再次入院，本次出院随访取消"
+                f"患者于 {readmitted:%Y-%m-%d} 再次入院，本次出院随访取消"
                 f"（入院不晚于应随访日 {due_from:%Y-%m-%d}）"
             )
         elif due_until < self.today:
@@ -845,7 +998,7 @@ class Scheduler:
             notes.append(
                 f"补录的历史记录：窗口已于 {due_until:%Y-%m-%d} 结束，不再排队（计入“窗口已过”）"
             )
-        return PlannedTask(
+        return TaskShape(
             plan=plan,
             touchpoint=touchpoint,
             sequence=sequence,
@@ -854,9 +1007,8 @@ class Scheduler:
             due_from=due_from,
             due_until=due_until,
             first_slot=slot,
-            phone_id=phone.id if phone is not None else None,
             text=text,
-            notes=notes,
+            notes=tuple(notes),
             closed_reason=closed_reason,
             iso=iso,
         )

@@ -21,11 +21,12 @@ administrator asks for open tasks to be re-planned.
   ``HUIFANG_WEEKLY_CONTACT_CAP``).
 """
 
-import json
 import logging
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
@@ -34,7 +35,7 @@ from django.db import connections, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from huifang.core.bulk import RowWriter
+from huifang.core import calendar
 from huifang.core.models import AuditAction
 from huifang.core.services import audit_record
 from huifang.followups import scheduling, slots
@@ -47,6 +48,7 @@ from huifang.followups.selectors import (
     patient_facts_load,
     stop_facts_load,
 )
+from huifang.followups.services.taskrows import NewTask, TaskRowWriter
 from huifang.patients.models import Encounter
 
 logger = logging.getLogger(__name__)
@@ -143,21 +145,113 @@ def _generate(
     replan_plan_id: int | None = None,
 ) -> GenerationResult:
     plans = load_active_plans() if plans is None else plans
-    scheduler = Scheduler(today=_today(now), cancel_on_readmission=_cancel_on_readmission())
-    inserter = _task_writer()
-    result = GenerationResult()
-    for start in range(0, len(ids), CHUNK_SIZE):
-        with transaction.atomic():
-            _generate_chunk(
-                ids[start : start + CHUNK_SIZE],
-                plans=plans,
-                scheduler=scheduler,
-                inserter=inserter,
-                result=result,
-                now=now,
-                replan_plan_id=replan_plan_id,
+    lanes = _lanes(ids)
+    if len(lanes) == 1:
+        return _generate_lane(ids, now=now, plans=plans, replan_plan_id=replan_plan_id)
+    with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="generation") as pool:
+        results = list(
+            pool.map(
+                lambda lane: _generate_lane(
+                    lane, now=now, plans=plans, replan_plan_id=replan_plan_id, own_connection=True
+                ),
+                lanes,
             )
+        )
+    result = GenerationResult()
+    for lane_result in results:
+        for key, value in lane_result.as_dict().items():
+            setattr(result, key, getattr(result, key) + value)
     return result
+
+
+def _generation_threads() -> int:
+    return int(getattr(settings, "HUIFANG_GENERATION_THREADS", 2))
+
+
+def _lanes(ids: list[int]) -> list[list[int]]:
+    """The encounters split by patient into lanes planned side by side, or one lane.
+
+    On PostgreSQL, a large run outside any transaction is planned in
+    ``HUIFANG_GENERATION_THREADS`` threads, each with its own connection,
+    so the database writes one lane's chunk while Python plans another's.
+    Each patient's encounters stay in one lane, in order: everything a
+    chunk reads besides its own encounters (the patient's earlier stays,
+    other open tasks to merge with or cap against) belongs to its patients,
+    so lanes never wait for each other. Inside a transaction (the caller's,
+    or a test's) there is one lane, in that transaction.
+    """
+    threads = _generation_threads()
+    connection = connections[FollowUpTask.objects.db]
+    if (
+        threads < 2
+        or len(ids) < 2 * CHUNK_SIZE
+        or connection.vendor != "postgresql"
+        or connection.in_atomic_block
+    ):
+        return [ids]
+    wanted = set(ids)
+    lanes: list[list[int]] = [[] for _ in range(threads)]
+    for pk, patient_id in (
+        Encounter.objects.filter(id_filter("pk", ids))
+        .order_by("pk")
+        .values_list("pk", "patient_id")
+    ):
+        if pk in wanted:
+            lanes[patient_id % threads].append(pk)
+    return [lane for lane in lanes if lane] or [ids]
+
+
+def _generate_lane(
+    ids: list[int],
+    *,
+    now: datetime,
+    plans: list[PlanRules],
+    replan_plan_id: int | None,
+    own_connection: bool = False,
+) -> GenerationResult:
+    """Plan ``ids`` chunk by chunk, each chunk in its own transaction."""
+    try:
+        plans, scheduler, inserter = _planner(plans, today=_today(now))
+        result = GenerationResult()
+        for start in range(0, len(ids), CHUNK_SIZE):
+            with transaction.atomic():
+                _generate_chunk(
+                    ids[start : start + CHUNK_SIZE],
+                    plans=plans,
+                    scheduler=scheduler,
+                    inserter=inserter,
+                    result=result,
+                    now=now,
+                    replan_plan_id=replan_plan_id,
+                )
+        return result
+    finally:
+        if own_connection:
+            connections.close_all()  # this thread's connections only
+
+
+_reuse = threading.local()
+
+
+def _planner(plans: list[PlanRules], *, today: date):
+    """The scheduler and row writer for this run: those of the thread's last run when still valid.
+
+    Their memos (calendar reasoning, plan matches, task shapes, prepared
+    columns) hold as long as the day, the plans, the readmission setting,
+    the database and the working calendar are the same; the calendar's
+    token changes on every edit of the holiday table and reload. Returns
+    the plans to use: the remembered ones when equal (the memos know them).
+    """
+    cancel = _cancel_on_readmission()
+    key = (today, cancel, FollowUpTask.objects.db)
+    token = calendar.state_token()
+    last = getattr(_reuse, "last", None)
+    if last is not None and last[0] == key and last[1] is token and last[2] == plans:
+        return last[2], last[3], last[4]
+    scheduler = Scheduler(today=today, cancel_on_readmission=cancel)
+    writer = TaskRowWriter(using=FollowUpTask.objects.db)
+    _reuse.last = (key, token, plans, scheduler, writer)
+    return plans, scheduler, writer
 
 
 _EXISTING_FIELDS = (
@@ -226,96 +320,6 @@ def _why_unwanted(row: dict, patient, stops, plan: PlanRules) -> str:
     return "plan_no_longer_matches"
 
 
-# The columns a new task is written with; the others keep their defaults.
-_INSERT_COLUMNS = (
-    "uuid",
-    "patient_id",
-    "encounter_id",
-    "plan_id",
-    "plan_version",
-    "touchpoint_id",
-    "sequence",
-    "channel",
-    "status",
-    "due_from",
-    "due_until",
-    "first_slot",
-    "next_attempt_at",
-    "attempts",
-    "max_attempts",
-    "priority",
-    "phone_id",
-    "reason",
-    "closed_reason",
-    "version",
-    "created_at",
-    "updated_at",
-)
-
-
-def _new_row(task: PlannedTask, facts, now: datetime) -> tuple:
-    return (
-        uuid.uuid4(),
-        facts.patient_id,
-        facts.id,
-        task.plan.id,
-        task.plan.version,
-        task.touchpoint.id,
-        task.sequence,
-        task.channel,
-        task.status,
-        task.due_from,
-        task.due_until,
-        task.first_slot,
-        task.first_slot,
-        0,
-        task.touchpoint.max_attempts,
-        task.touchpoint.priority,
-        task.phone_id,
-        task,  # the reason, serialised once per distinct reason (``_task_writer``)
-        task.closed_reason,
-        0,
-        now,
-        now,
-    )
-
-
-def _task_writer() -> RowWriter:
-    """New task rows are written on the bulk path, skipping any that exist already
-    (``one_task_per_touchpoint``); reasons are serialised once per distinct reason."""
-    connection = connections[FollowUpTask.objects.db]
-    reason = _reason_preparer(
-        FollowUpTask._meta.get_field("reason"), connection, connection.vendor == "postgresql"
-    )
-    return RowWriter(
-        FollowUpTask, _INSERT_COLUMNS, skip_conflicts=True, preparers={"reason": reason}
-    )
-
-
-def _reason_preparer(model_field, connection, as_text: bool):
-    """Tasks' reasons as the database takes them; most tasks share theirs with many others.
-
-    ``as_text``: JSON text (for ``COPY``), not the driver's adapter object.
-    """
-    cache: dict = {}
-
-    def prepare(task: PlannedTask):
-        key = task.reason_key()
-        try:
-            return cache[key]
-        except KeyError:
-            reason = task.reason()
-            found = (
-                json.dumps(reason, ensure_ascii=False)
-                if as_text
-                else model_field.get_db_prep_save(reason, connection)
-            )
-            cache[key] = found
-            return found
-
-    return prepare
-
-
 def _earlier_encounters_with_open_tasks(facts: Iterable) -> list[int]:
     """Other stays and health checks of the same patients that still have open tasks.
 
@@ -343,7 +347,7 @@ def _generate_chunk(
     *,
     plans: list[PlanRules],
     scheduler: Scheduler,
-    inserter: RowWriter,
+    inserter: TaskRowWriter,
     result: GenerationResult,
     now: datetime,
     replan_plan_id: int | None,
@@ -363,7 +367,7 @@ def _generate_chunk(
     ):
         rows_by_encounter[row["encounter_id"]].append(row)
 
-    new_rows: list[tuple] = []
+    new_rows: list[NewTask] = []
     cancels: dict[str, list[int]] = defaultdict(list)
     updates: list[tuple[dict, PlannedTask, str]] = []
     doubtful: list[tuple[dict, PlannedTask, str]] = []
@@ -372,28 +376,37 @@ def _generate_chunk(
     for encounter_id, facts in facts_by_id.items():
         patient = patients.get(facts.patient_id)
         encounter_stops = stops.get(encounter_id, NO_STOPS)
-        existing = {
-            (row["touchpoint_id"], row["sequence"]): row
-            for row in rows_by_encounter.get(encounter_id, ())
-        }
+        rows = rows_by_encounter.get(encounter_id)
+        if not rows:
+            # The common case (an encounter never planned): every task is new.
+            if patient is not None:
+                for shape, phone_id in scheduler.plan_shapes(
+                    facts, patient, plans, stops=encounter_stops
+                ):
+                    if replan_plan_id is None or shape.plan.id == replan_plan_id:
+                        new_rows.append((shape, facts.patient_id, encounter_id, phone_id))
+            continue
+        existing = {(row["touchpoint_id"], row["sequence"]): row for row in rows}
         wanted: set[tuple[int, int]] = set()
         if patient is not None:
-            planned = scheduler.plan_encounter(
+            pairs = scheduler.plan_shapes(
                 facts,
                 patient,
                 plans,
                 stops=encounter_stops,
                 existing={key: row["status"] for key, row in existing.items()},
             )
-            for task in planned.tasks:
-                if replan_plan_id is not None and task.plan.id != replan_plan_id:
+            for shape, phone_id in pairs:
+                if replan_plan_id is not None and shape.plan.id != replan_plan_id:
                     continue
-                key = (task.touchpoint.id, task.sequence)
+                key = (shape.touchpoint.id, shape.sequence)
                 wanted.add(key)
                 row = existing.get(key)
                 if row is None:
-                    new_rows.append(_new_row(task, facts, now))
-                elif not _reconcilable(row, task.plan, replan_plan_id):
+                    new_rows.append((shape, facts.patient_id, encounter_id, phone_id))
+                    continue
+                task = PlannedTask.of(shape, phone_id)
+                if not _reconcilable(row, task.plan, replan_plan_id):
                     result.unchanged += 1
                 elif task.status == Status.CANCELLED:
                     cancels[task.closed_reason].append(row["id"])
@@ -443,12 +456,15 @@ def _generate_chunk(
     movable_uuids: set[uuid.UUID] = set()
     arrange_patients: set[int] = set()
     if new_rows:
-        inserted = inserter.write(new_rows)
+        inserted, uuids = inserter.write(new_rows, now=now)
         if inserted == len(new_rows):
-            statuses = [(row[0], row[1], row[8]) for row in new_rows]
+            statuses = [
+                (task_uuid, row[1], row[0].status)
+                for task_uuid, row in zip(uuids, new_rows, strict=True)
+            ]
         else:  # another run wrote some of them meanwhile: count only ours
             statuses = list(
-                FollowUpTask.objects.filter(uuid__in=[row[0] for row in new_rows]).values_list(
+                FollowUpTask.objects.filter(uuid__in=uuids).values_list(
                     "uuid", "patient_id", "status"
                 )
             )
@@ -461,7 +477,7 @@ def _generate_chunk(
             elif status == Status.CANCELLED:
                 result.cancelled += 1
             elif status == Status.PENDING:
-                movable_uuids.add(task_uuid)
+                movable_uuids.add(uuid.UUID(str(task_uuid)))
                 arrange_patients.add(patient_id)
 
     for version, ids in version_only.items():

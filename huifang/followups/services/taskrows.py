@@ -1,0 +1,223 @@
+"""New follow-up task rows, written the cheapest way the database offers.
+
+Most columns of a new task come from its ``TaskShape`` (plan, touchpoint,
+dates, slot, status, reason…), which thousands of tasks share; only the
+task's own id, patient, encounter and number differ. So each shape's
+columns are prepared once — by the model fields themselves — and every
+row is those plus four values:
+
+- PostgreSQL: one ``COPY … FROM STDIN`` of text lines per batch, straight
+  into the table; should another run have written some of the same tasks
+  meanwhile (the ``one_task_per_touchpoint`` constraint refuses the batch),
+  the batch goes again through a staging table with ``ON CONFLICT DO NOTHING``.
+- SQLite: ``executemany`` of ``INSERT … ON CONFLICT DO NOTHING``.
+
+``generation`` decides which rows are new (one read of the chunk's
+existing tasks); this module only writes them.
+"""
+
+import json
+import os
+import time
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+
+from huifang.followups.models import FollowUpTask
+from huifang.followups.scheduling import TaskShape
+
+# Per row: the task's uuid (32 hex digits), patient, encounter and number to dial ...
+_OWN_COLUMNS = ("uuid", "patient_id", "encounter_id", "phone_id")
+# ... and the shape's columns, the same for every task of the shape.
+_SHAPE_COLUMNS = (
+    "plan_id",
+    "plan_version",
+    "touchpoint_id",
+    "sequence",
+    "channel",
+    "status",
+    "due_from",
+    "due_until",
+    "first_slot",
+    "next_attempt_at",
+    "attempts",
+    "max_attempts",
+    "priority",
+    "reason",
+    "closed_reason",
+    "version",
+)
+# ... and the time of the run.
+_TIME_COLUMNS = ("created_at", "updated_at")
+COLUMNS = _OWN_COLUMNS + _SHAPE_COLUMNS + _TIME_COLUMNS
+
+# A new task row: (shape, patient id, encounter id, phone id or None).
+NewTask = tuple[TaskShape, int, int, int | None]
+
+
+def uuid7_hexes(count: int) -> list[str]:
+    """``count`` fresh time-ordered UUIDs (version 7: milliseconds, then 74 random bits) as 32 hex digits.
+
+    As unguessable in a link as a random UUID, but new tasks' ids land at
+    the end of the ``uuid`` index instead of all over it: a million new
+    tasks write to a few index pages, not to every page of a large index.
+    """
+    stamp = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
+    head = (stamp << 80) | (7 << 76)
+    data = os.urandom(10 * count)
+    hexes = []
+    for i in range(0, 10 * count, 10):
+        bits = int.from_bytes(data[i : i + 10], "big")  # 80 random bits, 74 used
+        low = ((bits >> 68) & 0xFFF) << 64 | (0b10 << 62) | (bits & ((1 << 62) - 1))
+        hexes.append(f"{head | low:032x}")
+    return hexes
+
+
+def _copy_text(value) -> str:
+    """One value as a field of ``COPY``'s text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = str(value)
+    if any(c in text for c in "\\\t\n\r"):
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
+
+
+class TaskRowWriter:
+    """Writes new task rows; keeps each shape's prepared columns for the next batches."""
+
+    def __init__(self, *, using: str = DEFAULT_DB_ALIAS) -> None:
+        self.using = using
+        self.connection = connections[using]
+        self.postgres = self.connection.vendor == "postgresql"
+        self._fields = [FollowUpTask._meta.get_field(name) for name in _SHAPE_COLUMNS]
+        self._created = FollowUpTask._meta.get_field("created_at")
+        self._rendered: dict[TaskShape, object] = {}
+        quote = self.connection.ops.quote_name
+        self.table = quote(FollowUpTask._meta.db_table)
+        self.names = ", ".join(quote(FollowUpTask._meta.get_field(name).column) for name in COLUMNS)
+
+    def _values(self, shape: TaskShape) -> tuple:
+        touchpoint = shape.touchpoint
+        return (
+            shape.plan.id,
+            shape.plan.version,
+            touchpoint.id,
+            shape.sequence,
+            shape.channel,
+            shape.status,
+            shape.due_from,
+            shape.due_until,
+            shape.first_slot,
+            shape.first_slot,
+            0,
+            touchpoint.max_attempts,
+            touchpoint.priority,
+            shape.reason(),
+            shape.closed_reason,
+            0,
+        )
+
+    def _render(self, shape: TaskShape):
+        """The shape's columns as the database takes them: a COPY line's tail, or SQLite parameters."""
+        values = self._values(shape)
+        if self.postgres:
+            texts = [
+                json.dumps(value, ensure_ascii=False) if name == "reason" else value
+                for name, value in zip(_SHAPE_COLUMNS, values, strict=True)
+            ]
+            rendered = "\t".join(_copy_text(value) for value in texts)
+        else:
+            rendered = tuple(
+                field.get_db_prep_save(value, self.connection)
+                for field, value in zip(self._fields, values, strict=True)
+            )
+        if len(self._rendered) >= 100_000:
+            self._rendered.clear()
+        self._rendered[shape] = rendered
+        return rendered
+
+    def write(self, rows: Sequence[NewTask], *, now: datetime) -> tuple[int, list[str]]:
+        """Insert ``rows``, leaving out any that exist already; returns (how many went in, their uuids).
+
+        ``now``: the rows' created and updated time. The uuids are in the
+        order of ``rows`` (32 hex digits each).
+        """
+        if not rows:
+            return 0, []
+        uuids = uuid7_hexes(len(rows))
+        rendered = self._rendered
+        render = self._render
+        if self.postgres:
+            stamp = _copy_text(now)
+            end = f"\t{stamp}\t{stamp}\n"
+            lines = []
+            append = lines.append
+            for task_uuid, (shape, patient_id, encounter_id, phone_id) in zip(
+                uuids, rows, strict=True
+            ):
+                tail = rendered.get(shape) or render(shape)
+                phone = "\\N" if phone_id is None else phone_id
+                append(f"{task_uuid}\t{patient_id}\t{encounter_id}\t{phone}\t{tail}{end}")
+            data = "".join(lines).encode()
+            return self._copy(data, len(rows)), uuids
+        stamp = self._created.get_db_prep_save(now, self.connection)
+        stamps = (stamp, stamp)
+        params = [
+            (task_uuid, patient_id, encounter_id, phone_id)
+            + (rendered.get(shape) or render(shape))
+            + stamps
+            for task_uuid, (shape, patient_id, encounter_id, phone_id) in zip(
+                uuids, rows, strict=True
+            )
+        ]
+        marks = ", ".join(["%s"] * len(COLUMNS))
+        with self.connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {self.table} ({self.names}) VALUES ({marks}) "  # noqa: S608
+                "ON CONFLICT DO NOTHING",
+                params,
+            )
+            return cursor.rowcount, uuids
+
+    def _copy(self, data: bytes, count: int) -> int:
+        database_error = self.connection.Database.IntegrityError
+        try:
+            with (
+                transaction.atomic(using=self.using),
+                self.connection.cursor() as cursor,
+                cursor.cursor.copy(f"COPY {self.table} ({self.names}) FROM STDIN") as copy,
+            ):
+                copy.write(data)
+            return count
+        except (IntegrityError, database_error):
+            pass  # another run wrote some of these tasks meanwhile: skip those
+        staging = "huifang_task_staging"
+        with self.connection.cursor() as cursor:
+            # Every time: behind a transaction-pooling proxy the next batch may
+            # run in another server session.
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608
+                f"SELECT {self.names} FROM {self.table} WITH NO DATA"
+            )
+            with cursor.cursor.copy(f"COPY {staging} ({self.names}) FROM STDIN") as copy:
+                copy.write(data)
+            cursor.execute(
+                f"INSERT INTO {self.table} ({self.names}) SELECT {self.names} "  # noqa: S608
+                f"FROM {staging} ON CONFLICT DO NOTHING"
+            )
+            inserted = cursor.rowcount
+            cursor.execute(f"TRUNCATE {staging}")
+        return inserted
