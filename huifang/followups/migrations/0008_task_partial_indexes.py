@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followups', '0006_register_import'),
+        ('followups', '0007_register_import_runs'),
         ('patients', '0003_patient_name_label'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
