@@ -190,6 +190,16 @@ def _json_default(value):
     return str(value)
 
 
+# Made once: ``json.dumps`` with options builds an encoder per call. The
+# fingerprint's text is ``json.dumps(..., default=_json_default,
+# ensure_ascii=False, sort_keys=True)``, as it always was, so that rows
+# imported before still come back unchanged.
+_FINGERPRINT_JSON = json.JSONEncoder(
+    default=_json_default, ensure_ascii=False, sort_keys=True, check_circular=False
+).encode
+_RECORD_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
 # Results of normalising one cell, kept per column: departments, doctors,
 # dates, diagnoses and the like repeat enormously in a hospital's export, and
 # each normaliser is a pure function of the cell. A full cache is emptied, so
@@ -245,21 +255,23 @@ def _diagnoses(key) -> tuple[tuple[str, str], ...]:
     return tuple(diagnoses)
 
 
+def _id_number(cell) -> tuple[str, str, bool]:
+    """(the valid ID number, its lookup hash, whether there was an invalid one)."""
+    raw = n.clean_text(cell)
+    if not raw:
+        return "", "", False
+    number = normalize_id_number(raw)
+    if id_number_valid(number):
+        return number, lookup_hash(number), False
+    return "", "", True
+
+
 def _visit_type(cell) -> str:
     visit_type = n.clean_text(cell)
     if visit_type:
         # 初诊 / 复诊: first visits get their own follow-up plans.
         visit_type = "初诊" if "初" in visit_type else "复诊" if "复" in visit_type else visit_type
     return visit_type
-
-
-def _birth_from_age(key) -> date | n.FieldProblem | None:
-    cell, anchor = key
-    try:
-        age = n.parse_age(cell)
-    except n.FieldProblem as exc:
-        return exc
-    return None if age is None else n.approx_birth_date(age, anchor)
 
 
 # The fields a row is read for, in the order ``RowPreparer`` unpacks them.
@@ -342,7 +354,9 @@ class RowPreparer:
             name: _Memo(_problem_or(n.parse_date))
             for name in ("birth_date", "deceased_on", "procedure_date")
         }
-        self._age = _Memo(_birth_from_age)
+        self._age = _Memo(_problem_or(n.parse_age))
+        self._birth_from_age = _Memo(lambda key: n.approx_birth_date(self._age(key[0]), key[1]))
+        self._id_number = _Memo(_id_number)
         self._findings = _Memo(
             lambda cell: tuple((f.kind, f.description) for f in n.parse_findings(cell))
         )
@@ -481,32 +495,26 @@ class RowPreparer:
         if len(name) > LIMITS["name"]:
             raise Rejected("name_too_long", "姓名过长，可能错列")
 
-        raw_id = n.clean_text(id_cell)
-        id_hash = ""
-        if raw_id:
-            id_number = normalize_id_number(raw_id)
-            if id_number_valid(id_number):
-                patient["id_number"] = id_number
-                id_hash = lookup_hash(id_number)
-            else:
-                warnings.append(
-                    Warning_("id_number", "invalid_id_number", "身份证号校验不通过，未保存")
-                )
+        patient["id_number"], id_hash, invalid_id = self._id_number(id_cell)
+        if invalid_id:
+            warnings.append(
+                Warning_("id_number", "invalid_id_number", "身份证号校验不通过，未保存")
+            )
         plain_dates = self._plain_dates
         birth = plain_dates["birth_date"](birth_cell)
         if type(birth) is n.FieldProblem:
             warnings.append(Warning_("birth_date", birth.code, f"出生日期：{birth.message}"))
             birth = None
         if birth is None and self._has_age:
-            birth = (
-                self._age[(age_cell, anchor)]
-                if type(age_cell) is str
-                else _birth_from_age((age_cell, anchor))
-            )
-            if type(birth) is n.FieldProblem:
-                warnings.append(Warning_("age", birth.code, f"年龄：{birth.message}"))
-                birth = None
-            elif birth is not None:
+            age = self._age(age_cell)
+            if type(age) is n.FieldProblem:
+                warnings.append(Warning_("age", age.code, f"年龄：{age.message}"))
+            elif age is not None:
+                birth = (
+                    self._birth_from_age[(age_cell, anchor)]
+                    if type(age_cell) is str
+                    else n.approx_birth_date(age, anchor)
+                )
                 patient["birth_estimated"] = True
         if birth is not None and birth > anchor:
             warnings.append(
@@ -575,7 +583,7 @@ class RowPreparer:
                 raw[f"列{i + 1}"] = _as_read(cells[i])
 
         fingerprint = hashlib.sha256(
-            json.dumps(
+            _FINGERPRINT_JSON(
                 [
                     number,
                     kind,
@@ -587,10 +595,7 @@ class RowPreparer:
                     procedures,
                     findings,
                     raw,
-                ],
-                default=_json_default,
-                ensure_ascii=False,
-                sort_keys=True,
+                ]
             ).encode("utf-8")
         ).hexdigest()
         record = {"row": raw, "line": row.line}
@@ -608,7 +613,7 @@ class RowPreparer:
             diagnoses=diagnoses,
             procedures=procedures,
             findings=findings,
-            record_json=json.dumps(record),
+            record_json=_RECORD_JSON(record),
             id_hash=id_hash,
             warnings=warnings,
             fingerprint=fingerprint,
