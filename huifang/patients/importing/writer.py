@@ -132,15 +132,21 @@ class BatchWriter:
         self.written: list[int] = []
         self._department_of: dict[str, tuple[int, bool, str]] = {}
         self._sensitive: dict[str, bool] = {}
+        # psycopg takes Python dates and aware datetimes as they are (Django's
+        # own preparation of them is the identity on PostgreSQL).
+        dates = ("created_at", "updated_at") if self.postgres else ()
+        if self.postgres:
+            dates += ("admitted_on", "discharged_on", "visit_on", "birth_date", "deceased_on")
+            dates += ("performed_on",)
         self._encounter_rows = RowWriter(
-            Encounter, ENCOUNTER_INSERT, prepared=("uuid", "source_record")
+            Encounter, ENCOUNTER_INSERT, prepared=("uuid", "source_record", *dates)
         )
         self._patient_rows = RowWriter(
-            Patient, PATIENT_INSERT, prepared=("uuid", "id_number", "do_not_contact")
+            Patient, PATIENT_INSERT, prepared=("uuid", "id_number", "do_not_contact", *dates)
         )
-        self._phone_rows = RowWriter(PhoneNumber, PHONE_INSERT)
+        self._phone_rows = RowWriter(PhoneNumber, PHONE_INSERT, prepared=dates)
         self._diagnosis_rows = RowWriter(Diagnosis, DIAGNOSIS_INSERT)
-        self._procedure_rows = RowWriter(Procedure, PROCEDURE_INSERT)
+        self._procedure_rows = RowWriter(Procedure, PROCEDURE_INSERT, prepared=dates)
         self._finding_rows = RowWriter(AbnormalFinding, FINDING_INSERT)
 
     # -- reading what is stored ------------------------------------------
