@@ -54,7 +54,10 @@ def prepare_in_worker(
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     worker = context.Process(
-        target=_work, args=(make_rows, preparer, sender), name="import-prepare", daemon=True
+        target=_work,
+        args=(make_rows, preparer, sender, receiver),
+        name="import-prepare",
+        daemon=True,
     )
     worker.start()
     sender.close()
@@ -76,7 +79,10 @@ def prepare_in_worker(
         worker.join()
 
 
-def _work(make_rows, preparer: RowPreparer, sender) -> None:
+def _work(make_rows, preparer: RowPreparer, sender, receiver) -> None:
+    # The fork copied the reading end too: closed here, so that when the
+    # importing process dies the pipe has no reader and the next send fails.
+    receiver.close()
     gc.freeze()  # what the fork inherited is never garbage to the worker
     chunk: list = []
 
