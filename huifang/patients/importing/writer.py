@@ -151,30 +151,50 @@ class BatchWriter:
 
     # -- reading what is stored ------------------------------------------
 
-    def _select_in(self, sql: str, params: list, values) -> list[tuple]:
-        """``sql`` with ``IN %s`` filled with ``values``: one list parameter on
-        PostgreSQL (``= ANY``), chunks of placeholders on SQLite."""
-        values = list(values)
+    def _select_in(
+        self, columns: str, table: str, column: str, values, *, where="", params=(), suffix=""
+    ) -> list[tuple]:
+        """``SELECT columns FROM table WHERE where column IN values suffix``.
+
+        On PostgreSQL one lookup per value (``unnest`` joined ``LATERAL``):
+        during a large import the planner has no statistics yet and may
+        otherwise scan a whole index or table for ``= ANY(…)`` or a join
+        (``OFFSET 0`` keeps the subquery apart, one index lookup a value). On SQLite
+        chunks of placeholders.
+        """
+        values = list(dict.fromkeys(values))
         if not values:
             return []
         with self.connection.cursor() as cursor:
             if self.postgres:
-                cursor.execute(sql.replace("IN %s", "= ANY(%s)"), [*params, values])
+                kind = "bigint" if isinstance(values[0], int) else "text"
+                cursor.execute(
+                    f"SELECT found.* FROM unnest(%s::{kind}[]) AS wanted(value) "  # noqa: S608
+                    f"CROSS JOIN LATERAL (SELECT {columns} FROM {table} "
+                    f"WHERE {where}{column} = wanted.value OFFSET 0) AS found{suffix}",
+                    [values, *params],
+                )
                 return cursor.fetchall()
             found = []
             for at in range(0, len(values), _SQLITE_IN_CHUNK):
                 chunk = values[at : at + _SQLITE_IN_CHUNK]
-                marks = "(" + ", ".join(["%s"] * len(chunk)) + ")"
-                cursor.execute(sql.replace("IN %s", "IN " + marks), [*params, *chunk])
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"SELECT {columns} FROM {table} "  # noqa: S608
+                    f"WHERE {where}{column} IN ({marks}){suffix}",
+                    [*params, *chunk],
+                )
                 found += cursor.fetchall()
             return found
 
     def _existing(self, numbers: list[str]) -> dict[str, tuple[int, str, int]]:
         rows = self._select_in(
-            "SELECT number, id, source_hash, patient_id FROM patients_encounter "
-            "WHERE source_system = %s AND number IN %s",
-            [self.source],
+            "number, id, source_hash, patient_id",
+            "patients_encounter",
+            "number",
             numbers,
+            where="source_system = %s AND ",
+            params=[self.source],
         )
         return {number: (pk, fingerprint, patient) for number, pk, fingerprint, patient in rows}
 
@@ -187,10 +207,7 @@ class BatchWriter:
         if limit is not None:
             order += f" LIMIT {int(limit)}"
         rows = self._select_in(
-            f"SELECT {', '.join(_PATIENT_READ)} FROM patients_patient "  # noqa: S608
-            f"WHERE {column} IN %s{order}",
-            [],
-            values,
+            ", ".join(_PATIENT_READ), "patients_patient", column, values, suffix=order
         )
         if newest_first:  # SQLite asked in chunks: order (and cut) them as one
             rows.sort(key=lambda row: row[0], reverse=True)
@@ -484,8 +501,9 @@ class BatchWriter:
         stored = self._stored_patients("name", names, newest_first=True, limit=5000)
         numbers_of: dict[int, set[str]] = {}
         for patient_id, number in self._select_in(
-            "SELECT patient_id, number FROM patients_phonenumber WHERE patient_id IN %s",
-            [],
+            "patient_id, number",
+            "patients_phonenumber",
+            "patient_id",
             [patient.pk for patient in stored],
         ):
             numbers_of.setdefault(patient_id, set()).add(number)
@@ -541,8 +559,9 @@ class BatchWriter:
         known: dict[int, set[str]] = {}
         has_primary: set[int] = set()
         for patient_id, number, primary in self._select_in(
-            "SELECT patient_id, number, is_primary FROM patients_phonenumber WHERE patient_id IN %s",
-            [],
+            "patient_id, number, is_primary",
+            "patients_phonenumber",
+            "patient_id",
             {patient.pk for patient in patients if not patient.new},
         ):
             known.setdefault(patient_id, set()).add(number)
