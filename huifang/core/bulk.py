@@ -10,7 +10,8 @@ PostgreSQL (psycopg 3), ``executemany`` on SQLite.
 Used by the HIS import and by follow-up task generation.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
@@ -58,23 +59,78 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     whose write lock the caller's transaction already holds. Children can
     then point at parents written in the same batch.
     """
-    if count <= 0:
-        return []
+    return allocate_ids_for({model: count})[model]
+
+
+def allocate_ids_for(
+    counts: Mapping[type[models.Model], int],
+) -> dict[type[models.Model], list[int]]:
+    """``allocate_ids`` for several tables at once: one round trip on PostgreSQL."""
+    result: dict[type[models.Model], list[int]] = {model: [] for model in counts}
+    wanted = [(model, count) for model, count in counts.items() if count > 0]
+    if not wanted:
+        return result
     connection = connections[DEFAULT_DB_ALIAS]
-    table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            sequences = [_sequence(cursor, model._meta.db_table) for model, _ in wanted]
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
+                "SELECT "  # noqa: S608 (placeholders only)
+                + ", ".join(
+                    "ARRAY(SELECT nextval(%s::regclass) FROM generate_series(1, %s))"
+                    for _ in wanted
+                ),
+                [
+                    value
+                    for sequence, (_, count) in zip(sequences, wanted, strict=True)
+                    for value in (sequence, count)
+                ],
             )
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"')  # noqa: S608
-        highest = cursor.fetchone()[0]
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-        row = cursor.fetchone()
-        start = max(highest, row[0] if row else 0) + 1
-        return list(range(start, start + count))
+            for (model, _), ids in zip(wanted, cursor.fetchone(), strict=True):
+                result[model] = list(ids)
+            return result
+        for model, count in wanted:
+            table = model._meta.db_table
+            cursor.execute(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"')  # noqa: S608
+            highest = cursor.fetchone()[0]
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            start = max(highest, row[0] if row else 0) + 1
+            result[model] = list(range(start, start + count))
+    return result
+
+
+_SEQUENCES: dict[tuple[str, str], str] = {}
+
+
+def _sequence(cursor, table: str) -> str:
+    """The name of the sequence behind ``table``'s id (looked up once per database)."""
+    key = (cursor.db.settings_dict["NAME"], table)
+    name = _SEQUENCES.get(key)
+    if name is None:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        name = _SEQUENCES[key] = cursor.fetchone()[0]
+    return name
+
+
+# Version 4 (random) UUIDs: the version nibble and the RFC 4122 variant bits.
+_UUID_KEEP = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
+_UUID_SET = (4 << 76) | (0x8000 << 48)
+
+
+def fresh_uuids(count: int) -> list[str]:
+    """``count`` random (version 4) UUIDs as 32 hex digits, a form both databases take
+    for a ``UUIDField`` column (list them in ``RowWriter``'s ``prepared``).
+
+    One read of the system's random source for all of them: ``uuid.uuid4()``
+    reads it once per UUID, which costs more than the rest of a row.
+    """
+    data = os.urandom(16 * count)
+    keep, version = _UUID_KEEP, _UUID_SET
+    return [
+        f"{(int.from_bytes(data[i : i + 16], 'big') & keep) | version:032x}"
+        for i in range(0, 16 * count, 16)
+    ]
 
 
 class RowWriter:
@@ -83,8 +139,10 @@ class RowWriter:
     ``skip_conflicts``: rows that would break a unique constraint are left
     out (``ON CONFLICT DO NOTHING``; on PostgreSQL through a temporary
     staging table, since ``COPY`` cannot skip). ``preparers``: per-column
-    functions that replace the field's own preparation. Caches of prepared
-    values live as long as the writer.
+    functions that replace the field's own preparation. ``prepared``:
+    columns whose values the caller gives as the database takes them (JSON
+    text, UUID hex, encrypted tokens, values ready for the column). Caches
+    of prepared values live as long as the writer.
     """
 
     def __init__(
@@ -94,6 +152,7 @@ class RowWriter:
         *,
         skip_conflicts: bool = False,
         preparers: Mapping[str, Preparer] | None = None,
+        prepared: Collection[str] = (),
     ):
         self.connection = connections[DEFAULT_DB_ALIAS]
         self.postgres = self.connection.vendor == "postgresql"
@@ -101,7 +160,7 @@ class RowWriter:
         fields = [model._meta.get_field(name) for name in columns]
         own = preparers or {}
         self.preparers = [
-            own.get(name) or _preparer(field, self.connection)
+            None if name in prepared else own.get(name) or _preparer(field, self.connection)
             for name, field in zip(columns, fields, strict=True)
         ]
         quote = self.connection.ops.quote_name
@@ -113,15 +172,13 @@ class RowWriter:
         """Insert ``rows``; returns how many went in."""
         if not rows:
             return 0
-        preps = self.preparers
-        if any(preps):
-            rows = [
-                [
-                    value if prep is None else prep(value)
-                    for prep, value in zip(preps, row, strict=True)
-                ]
-                for row in rows
-            ]
+        preps = [(i, prep) for i, prep in enumerate(self.preparers) if prep is not None]
+        if preps:
+            # Column by column: only the columns that need it are touched.
+            columns: list = list(zip(*rows, strict=True))
+            for i, prep in preps:
+                columns[i] = map(prep, columns[i])
+            rows = list(zip(*columns, strict=True))
         with self.connection.cursor() as cursor:
             if self.postgres:
                 return self._copy(cursor, rows)

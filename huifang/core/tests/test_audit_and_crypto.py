@@ -1,7 +1,13 @@
+import base64
+import hashlib
+import hmac
+
 import pytest
+from cryptography.fernet import Fernet
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
-from huifang.core.crypto import decrypt, encrypt, lookup_hash
+from huifang.core.crypto import decrypt, encrypt, encrypt_many, lookup_hash
 from huifang.core.models import AuditEntry
 from huifang.core.services import audit_diff, audit_record, housekeeping_run
 from huifang.core.tasks import housekeeping_now
@@ -12,6 +18,26 @@ def test_it_encrypts_with_a_fresh_nonce_and_decrypts():
     assert first != second
     assert "11010519491231002X" not in first
     assert decrypt(first) == "11010519491231002X"
+
+
+def test_it_encrypts_many_values_as_fernet_would_each():
+    values = ["11010519491231002X", "110105491231002", "", "张三", "x" * 40, "a" * 16]
+    tokens = encrypt_many(values)
+    assert [decrypt(token) for token in tokens] == values
+    assert len(set(tokens)) == len(tokens)  # a fresh IV each
+    fernet = Fernet(next(key for key in settings.FIELD_ENCRYPTION_KEYS if key.strip()))
+    for value, token in zip(values, tokens, strict=True):
+        raw = base64.urlsafe_b64decode(token)
+        at, iv = int.from_bytes(raw[1:9], "big"), raw[9:25]
+        # Byte for byte the token Fernet makes with that time and IV.
+        assert fernet._encrypt_from_parts(value.encode(), at, iv).decode() == token
+
+
+def test_it_hashes_as_hmac_sha256_of_the_normalised_value():
+    expected = hmac.new(
+        settings.LOOKUP_HASH_KEY.encode(), b"11010519491231002X", hashlib.sha256
+    ).hexdigest()
+    assert lookup_hash(" 11010519491231002x ") == expected
 
 
 def test_it_hashes_id_numbers_case_and_space_insensitively():

@@ -382,8 +382,23 @@ def _numbers_in_run(run: str, offset: int) -> list[tuple[str, int, int]]:
     return result
 
 
+# A cell with one group of digits and words around it ("家属配偶 13912345678"),
+# the usual contact cell: one number, labelled by all the words.
+_ONE_NUMBER = re.compile(r"([^\d+]*)(\d{7,21})([^\d+]*)", re.ASCII)
+
+
 def _labelled_numbers(text: str) -> list[tuple[str, str]]:
     """Each number in the cell with the words that belong to it (``儿子``, ``(本人)``)."""
+    one = _ONE_NUMBER.fullmatch(text)
+    if one is not None:
+        # What the general walk below gives for a single group of 7 to 21
+        # digits: that group, labelled by what precedes and follows it.
+        lead, digits, trail = one.groups()
+        return [(digits, lead + trail)]
+    return _walk_numbers(text)
+
+
+def _walk_numbers(text: str) -> list[tuple[str, str]]:
     numbers: list[tuple[str, int, int]] = []
     for run in _PHONE_RUN.finditer(text):
         numbers += _numbers_in_run(run.group(), run.start())

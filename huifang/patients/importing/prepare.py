@@ -9,7 +9,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
+from typing import NamedTuple
 
+from huifang.core.crypto import lookup_hash
 from huifang.core.idnumbers import id_number_valid, normalize_id_number
 from huifang.core.phones import InvalidPhoneNumber, normalize_phone
 from huifang.patients.importing import normalize as n
@@ -49,21 +52,45 @@ class Rejected(Exception):
         self.reason = reason
 
 
-@dataclass
-class Warning_:
+class Warning_(NamedTuple):
     field: str
     code: str
     message: str
 
 
-@dataclass
-class PhoneData:
+class PhoneData(NamedTuple):
     number: str
     line_type: str
     owner: str
     relation: str
     contact_name: str
     status: str
+
+
+PATIENT_KEYS = (
+    "record_number",
+    "name",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "occupation",
+    "address",
+    "id_number",
+    "deceased_on",
+    "birth_estimated",
+)
+ENCOUNTER_KEYS = (
+    "kind",
+    "admitted_on",
+    "discharged_on",
+    "visit_on",
+    "attending_doctor",
+    "responsible_nurse",
+    "chief_complaint",
+    "treatment",
+    "discharge_orders",
+    "discharge_medication",
+)
 
 
 @dataclass
@@ -78,9 +105,73 @@ class Prepared:
     diagnoses: list[tuple[str, str]]
     procedures: list[tuple[str, date | None]]
     findings: list[tuple[str, str]]
-    raw: dict
+    # The encounter's ``source_record`` as JSON text: the row as read and its line.
+    record_json: str = "{}"
+    # ``core.crypto.lookup_hash`` of the ID number ("" without one).
+    id_hash: str = ""
     warnings: list[Warning_] = field(default_factory=list)
     fingerprint: str = ""
+
+    def __reduce__(self):
+        # Flat, for the trip from the preparing process: a third of the cost
+        # of pickling the dataclass, its dicts and named tuples field by field.
+        # The row's cells stay behind (only rejected rows need them).
+        row = self.row
+        return (
+            _rebuild,
+            (
+                row.number,
+                row.line,
+                self.number,
+                self.kind,
+                tuple(map(self.patient.__getitem__, PATIENT_KEYS)),
+                [tuple(phone) for phone in self.phones],
+                tuple(map(self.encounter.__getitem__, ENCOUNTER_KEYS)),
+                self.department,
+                self.diagnoses,
+                self.procedures,
+                self.findings,
+                self.record_json,
+                self.id_hash,
+                [tuple(warning) for warning in self.warnings],
+                self.fingerprint,
+            ),
+        )
+
+
+def _rebuild(
+    number_in_file,
+    line,
+    number,
+    kind,
+    patient,
+    phones,
+    encounter,
+    department,
+    diagnoses,
+    procedures,
+    findings,
+    record_json,
+    id_hash,
+    warnings,
+    fingerprint,
+) -> Prepared:
+    return Prepared(
+        RawRow(number_in_file, line, []),
+        number,
+        kind,
+        dict(zip(PATIENT_KEYS, patient, strict=True)),
+        [PhoneData._make(phone) for phone in phones],
+        dict(zip(ENCOUNTER_KEYS, encounter, strict=True)),
+        department,
+        diagnoses,
+        procedures,
+        findings,
+        record_json,
+        id_hash,
+        [Warning_._make(warning) for warning in warnings],
+        fingerprint,
+    )
 
 
 def kind_from_text(text: str) -> str:
@@ -99,6 +190,127 @@ def _json_default(value):
     return str(value)
 
 
+# Made once: ``json.dumps`` with options builds an encoder per call. The
+# fingerprint's text is ``json.dumps(..., default=_json_default,
+# ensure_ascii=False, sort_keys=True)``, as it always was, so that rows
+# imported before still come back unchanged.
+_FINGERPRINT_JSON = json.JSONEncoder(
+    default=_json_default, ensure_ascii=False, sort_keys=True, check_circular=False
+).encode
+_RECORD_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
+# Results of normalising one cell, kept per column: departments, doctors,
+# dates, diagnoses and the like repeat enormously in a hospital's export, and
+# each normaliser is a pure function of the cell. A full cache is emptied, so
+# columns of unique values (addresses, free text) cost bounded memory.
+CACHE_LIMIT = 20_000
+
+
+class _Memo(dict):
+    """``memo(value)`` is ``function(value)``, computed once per distinct text."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key):
+        if len(self) >= CACHE_LIMIT:
+            self.clear()
+        value = self[key] = self.function(key)
+        return value
+
+    def __call__(self, value):
+        # Only text: 1, 1.0 and True are equal keys but not equal cells (XLSX).
+        return self[value] if type(value) is str else self.function(value)
+
+
+def _problem_or(function):
+    """``function`` returning its ``FieldProblem`` instead of raising it, so it can be cached."""
+
+    def call(value):
+        try:
+            return function(value)
+        except n.FieldProblem as exc:
+            return exc
+
+    return call
+
+
+def _diagnoses(key) -> tuple[tuple[str, str], ...]:
+    cell, codes_cell = key
+    diagnoses = [(d.code, d.name[:200]) for d in n.parse_diagnoses(cell)]
+    codes_only = n.clean_text(codes_cell)
+    if codes_only:
+        codes = [c.code for c in n.parse_diagnoses(codes_only) if c.code]
+        if codes and diagnoses and all(not code for code, _ in diagnoses):
+            diagnoses = [
+                (codes[i] if i < len(codes) else "", name_)
+                for i, (_, name_) in enumerate(diagnoses)
+            ]
+        elif codes and not diagnoses:
+            diagnoses = [(code, code) for code in codes]
+    return tuple(diagnoses)
+
+
+def _id_number(cell) -> tuple[str, str, bool]:
+    """(the valid ID number, its lookup hash, whether there was an invalid one)."""
+    raw = n.clean_text(cell)
+    if not raw:
+        return "", "", False
+    number = normalize_id_number(raw)
+    if id_number_valid(number):
+        return number, lookup_hash(number), False
+    return "", "", True
+
+
+def _visit_type(cell) -> str:
+    visit_type = n.clean_text(cell)
+    if visit_type:
+        # 初诊 / 复诊: first visits get their own follow-up plans.
+        visit_type = "初诊" if "初" in visit_type else "复诊" if "复" in visit_type else visit_type
+    return visit_type
+
+
+# The fields a row is read for, in the order ``RowPreparer`` unpacks them.
+_FIELDS = (
+    "name",
+    "encounter_number",
+    "kind",
+    "admitted_on",
+    "discharged_on",
+    "visit_on",
+    "findings",
+    "record_number",
+    "sex",
+    "ethnicity",
+    "occupation",
+    "address",
+    "id_number",
+    "birth_date",
+    "age",
+    "deceased_on",
+    "phone",
+    "family_phone",
+    "contact",
+    "diagnoses",
+    "diagnosis_codes",
+    "procedure_date",
+    "procedures",
+    "attending_doctor",
+    "responsible_nurse",
+    "chief_complaint",
+    "treatment",
+    "discharge_orders",
+    "discharge_medication",
+    "visit_type",
+    "department",
+)
+_LIMITED = ("ethnicity", "occupation", "address")
+
+
 class RowPreparer:
     """Turns raw rows of one file into ``Prepared`` records."""
 
@@ -108,34 +320,112 @@ class RowPreparer:
         self.default_kind = default_kind
         self.today = today
         self.headers = mapping.headers
+        self.width = width = len(self.headers)
+        # A row is padded to ``width`` cells and one more, always empty, which
+        # is where fields without a column read from.
+        self._pick = itemgetter(*(self.columns.get(name, width) for name in _FIELDS))
+        self._raw_keys = [(header or f"列{i + 1}") for i, header in enumerate(self.headers)]
+        self._has_age = self.columns.get("age") is not None
+        self._text = {
+            name: _Memo(n.clean_text)
+            for name in (
+                "name",
+                *_LIMITED,
+                "attending_doctor",
+                "responsible_nurse",
+                "chief_complaint",
+                "treatment",
+                "discharge_orders",
+                "discharge_medication",
+                "department",
+            )
+        }
+        self._kind = _Memo(lambda cell: kind_from_text(n.clean_text(cell)))
+        self._sex = _Memo(n.parse_sex)
+        self._dates = {
+            name: _Memo(self._checked_date(label))
+            for name, label in (
+                ("admitted_on", "入院日期"),
+                ("discharged_on", "出院日期"),
+                ("visit_on", "就诊日期"),
+            )
+        }
+        self._plain_dates = {
+            name: _Memo(_problem_or(n.parse_date))
+            for name in ("birth_date", "deceased_on", "procedure_date")
+        }
+        self._age = _Memo(_problem_or(n.parse_age))
+        self._birth_from_age = _Memo(lambda key: n.approx_birth_date(self._age(key[0]), key[1]))
+        self._id_number = _Memo(_id_number)
+        self._findings = _Memo(
+            lambda cell: tuple((f.kind, f.description) for f in n.parse_findings(cell))
+        )
+        self._diagnoses = _Memo(_diagnoses)
+        self._procedures = _Memo(
+            lambda cell: tuple(name_[:200] for name_ in n.parse_procedures(cell))
+        )
+        self._phone_memo = _Memo(self._phones_of)
+        self._visit_type = _Memo(_visit_type)
 
-    def _cell(self, cells: list, name: str):
-        position = self.columns.get(name)
-        if position is None or position >= len(cells):
-            return ""
-        return cells[position]
+    def _checked_date(self, label: str):
+        """A date cell's value, or the ``Rejected`` arguments when the row cannot have it."""
+        today = self.today
 
-    def _text(self, cells, name: str) -> str:
-        return n.clean_text(self._cell(cells, name))
+        def check(cell):
+            try:
+                value = n.parse_date(cell)
+            except n.FieldProblem as exc:
+                return (exc.code, f"{label}：{exc.message}")
+            if value is not None and value > today:
+                return ("future_date", f"{label}在未来：{value.isoformat()}")
+            return value
 
-    def _date(self, cells, name: str, label: str, *, required=False) -> date | None:
-        try:
-            value = n.parse_date(self._cell(cells, name))
-        except n.FieldProblem as exc:
-            raise Rejected(exc.code, f"{label}：{exc.message}") from exc
-        if value is not None and value > self.today:
-            raise Rejected("future_date", f"{label}在未来：{value.isoformat()}")
-        if value is None and required:
-            raise Rejected("missing_date", f"{label}为空")
-        return value
+        return check
 
     def prepare(self, row: RawRow) -> Prepared:
         cells = row.cells
+        width = self.width
+        count = len(cells)
+        padded = [*cells[:width], ""] if count >= width else cells + [""] * (width + 1 - count)
+        (
+            name_cell,
+            number_cell,
+            kind_cell,
+            admitted_cell,
+            discharged_cell,
+            visit_cell,
+            findings_cell,
+            record_cell,
+            sex_cell,
+            ethnicity_cell,
+            occupation_cell,
+            address_cell,
+            id_cell,
+            birth_cell,
+            age_cell,
+            deceased_cell,
+            phone_cell,
+            family_cell,
+            contact_cell,
+            diagnoses_cell,
+            codes_cell,
+            procedure_date_cell,
+            procedures_cell,
+            doctor_cell,
+            nurse_cell,
+            complaint_cell,
+            treatment_cell,
+            orders_cell,
+            medication_cell,
+            visit_type_cell,
+            department_cell,
+        ) = self._pick(padded)
+        text = self._text
         warnings: list[Warning_] = []
-        name = self._text(cells, "name")
+        name = text["name"](name_cell)
         if not name:
             raise Rejected("missing_name", "姓名为空")
-        number = self._text(cells, "encounter_number").replace(" ", "")
+        number = n.clean_text(number_cell).replace(" ", "")
         if not number:
             raise Rejected("missing_encounter_number", "住院号/门诊号为空")
         if len(number) > 40:
@@ -143,13 +433,18 @@ class RowPreparer:
                 "encounter_number_too_long", f"住院号/门诊号过长（{len(number)} 个字符）"
             )
 
-        kind = kind_from_text(self._text(cells, "kind")) or self.default_kind
-        admitted_on = self._date(cells, "admitted_on", "入院日期")
-        discharged_on = self._date(cells, "discharged_on", "出院日期")
-        visit_on = self._date(cells, "visit_on", "就诊日期")
-        findings = [
-            (f.kind, f.description) for f in n.parse_findings(self._cell(cells, "findings"))
-        ]
+        kind = self._kind(kind_cell) or self.default_kind
+        dates = self._dates
+        admitted_on = dates["admitted_on"](admitted_cell)
+        if type(admitted_on) is tuple:
+            raise Rejected(*admitted_on)
+        discharged_on = dates["discharged_on"](discharged_cell)
+        if type(discharged_on) is tuple:
+            raise Rejected(*discharged_on)
+        visit_on = dates["visit_on"](visit_cell)
+        if type(visit_on) is tuple:
+            raise Rejected(*visit_on)
+        findings = list(self._findings(findings_cell))
         if not kind:
             if findings and not discharged_on:
                 kind = Encounter.Kind.HEALTH_CHECK
@@ -175,11 +470,12 @@ class RowPreparer:
                 f"出院日期 {discharged_on.isoformat()} 早于入院日期 {admitted_on.isoformat()}",
             )
 
+        kind = str(kind)  # the value, not the enum member: cheaper to pickle
         anchor = discharged_on or visit_on
         patient = {
-            "record_number": self._text(cells, "record_number").replace(" ", "")[:32],
+            "record_number": n.clean_text(record_cell).replace(" ", "")[:32],
             "name": name,
-            "sex": n.parse_sex(self._cell(cells, "sex")),
+            "sex": self._sex(sex_cell),
             "birth_date": None,
             "ethnicity": "",
             "occupation": "",
@@ -188,36 +484,37 @@ class RowPreparer:
             "deceased_on": None,
             "birth_estimated": False,
         }
-        for key in ("ethnicity", "occupation", "address"):
-            value = self._text(cells, key)
+        for key, cell in zip(
+            _LIMITED, (ethnicity_cell, occupation_cell, address_cell), strict=True
+        ):
+            value = text[key](cell)
             if len(value) > LIMITS[key]:
                 warnings.append(Warning_(key, "truncated", f"{key} 过长，已截断"))
-            patient[key] = value[: LIMITS[key]]
+                value = value[: LIMITS[key]]
+            patient[key] = value
         if len(name) > LIMITS["name"]:
             raise Rejected("name_too_long", "姓名过长，可能错列")
 
-        raw_id = self._text(cells, "id_number")
-        if raw_id:
-            id_number = normalize_id_number(raw_id)
-            if id_number_valid(id_number):
-                patient["id_number"] = id_number
-            else:
-                warnings.append(
-                    Warning_("id_number", "invalid_id_number", "身份证号校验不通过，未保存")
-                )
-        try:
-            birth = n.parse_date(self._cell(cells, "birth_date"))
-        except n.FieldProblem as exc:
+        patient["id_number"], id_hash, invalid_id = self._id_number(id_cell)
+        if invalid_id:
+            warnings.append(
+                Warning_("id_number", "invalid_id_number", "身份证号校验不通过，未保存")
+            )
+        plain_dates = self._plain_dates
+        birth = plain_dates["birth_date"](birth_cell)
+        if type(birth) is n.FieldProblem:
+            warnings.append(Warning_("birth_date", birth.code, f"出生日期：{birth.message}"))
             birth = None
-            warnings.append(Warning_("birth_date", exc.code, f"出生日期：{exc.message}"))
-        if birth is None and self.columns.get("age") is not None:
-            try:
-                age = n.parse_age(self._cell(cells, "age"))
-            except n.FieldProblem as exc:
-                age = None
-                warnings.append(Warning_("age", exc.code, f"年龄：{exc.message}"))
-            if age is not None:
-                birth = n.approx_birth_date(age, anchor)
+        if birth is None and self._has_age:
+            age = self._age(age_cell)
+            if type(age) is n.FieldProblem:
+                warnings.append(Warning_("age", age.code, f"年龄：{age.message}"))
+            elif age is not None:
+                birth = (
+                    self._birth_from_age[(age_cell, anchor)]
+                    if type(age_cell) is str
+                    else n.approx_birth_date(age, anchor)
+                )
                 patient["birth_estimated"] = True
         if birth is not None and birth > anchor:
             warnings.append(
@@ -225,71 +522,87 @@ class RowPreparer:
             )
             birth = None
         patient["birth_date"] = birth
-        try:
-            patient["deceased_on"] = n.parse_date(self._cell(cells, "deceased_on"))
-        except n.FieldProblem as exc:
-            warnings.append(Warning_("deceased_on", exc.code, f"死亡日期：{exc.message}"))
+        deceased_on = plain_dates["deceased_on"](deceased_cell)
+        if type(deceased_on) is n.FieldProblem:
+            warnings.append(
+                Warning_("deceased_on", deceased_on.code, f"死亡日期：{deceased_on.message}")
+            )
+        else:
+            patient["deceased_on"] = deceased_on
 
-        phones = self._phones(cells, warnings)
+        if type(phone_cell) is str and type(family_cell) is str and type(contact_cell) is str:
+            phones, phone_warnings = self._phone_memo[(phone_cell, family_cell, contact_cell)]
+        else:
+            phones, phone_warnings = self._phones_of((phone_cell, family_cell, contact_cell))
+        phones = list(phones)
+        if phone_warnings:
+            warnings += phone_warnings
 
-        diagnoses = [
-            (d.code, d.name[:200]) for d in n.parse_diagnoses(self._cell(cells, "diagnoses"))
-        ]
-        codes_only = self._text(cells, "diagnosis_codes")
-        if codes_only:
-            codes = [c.code for c in n.parse_diagnoses(codes_only) if c.code]
-            if codes and diagnoses and all(not code for code, _ in diagnoses):
-                diagnoses = [
-                    (codes[i] if i < len(codes) else "", name_)
-                    for i, (_, name_) in enumerate(diagnoses)
-                ]
-            elif codes and not diagnoses:
-                diagnoses = [(code, code) for code in codes]
-        procedure_date = None
-        try:
-            procedure_date = n.parse_date(self._cell(cells, "procedure_date"))
-        except n.FieldProblem as exc:
-            warnings.append(Warning_("procedure_date", exc.code, f"手术日期：{exc.message}"))
-        procedures = [
-            (name_[:200], procedure_date)
-            for name_ in n.parse_procedures(self._cell(cells, "procedures"))
-        ]
+        if type(diagnoses_cell) is str and type(codes_cell) is str:
+            diagnoses = list(self._diagnoses[(diagnoses_cell, codes_cell)])
+        else:
+            diagnoses = list(_diagnoses((diagnoses_cell, codes_cell)))
+        procedure_date = plain_dates["procedure_date"](procedure_date_cell)
+        if type(procedure_date) is n.FieldProblem:
+            warnings.append(
+                Warning_(
+                    "procedure_date", procedure_date.code, f"手术日期：{procedure_date.message}"
+                )
+            )
+            procedure_date = None
+        procedures = [(name_, procedure_date) for name_ in self._procedures(procedures_cell)]
 
         encounter = {
             "kind": kind,
             "admitted_on": admitted_on,
             "discharged_on": discharged_on,
             "visit_on": visit_on,
-            "attending_doctor": self._text(cells, "attending_doctor")[:50],
-            "responsible_nurse": self._text(cells, "responsible_nurse")[:50],
-            "chief_complaint": self._text(cells, "chief_complaint"),
-            "treatment": self._text(cells, "treatment"),
-            "discharge_orders": self._text(cells, "discharge_orders"),
-            "discharge_medication": self._text(cells, "discharge_medication"),
+            "attending_doctor": text["attending_doctor"](doctor_cell)[:50],
+            "responsible_nurse": text["responsible_nurse"](nurse_cell)[:50],
+            "chief_complaint": text["chief_complaint"](complaint_cell),
+            "treatment": text["treatment"](treatment_cell),
+            "discharge_orders": text["discharge_orders"](orders_cell),
+            "discharge_medication": text["discharge_medication"](medication_cell),
         }
-        visit_type = self._text(cells, "visit_type")
+        visit_type = self._visit_type(visit_type_cell)
         if visit_type:
-            # 初诊 / 复诊: first visits get their own follow-up plans.
-            visit_type = (
-                "初诊" if "初" in visit_type else "复诊" if "复" in visit_type else visit_type
-            )
             encounter["visit_type"] = visit_type
-        department = self._text(cells, "department")
+        department = text["department"](department_cell)
         if not department:
             warnings.append(
                 Warning_("department", "missing_department", "科室为空，已归入“未映射科室”")
             )
 
         # The row as read, every column (known or not), for the record.
-        raw = {
-            (header or f"列{i + 1}"): _as_read(cells[i]) if i < len(cells) else ""
-            for i, header in enumerate(self.headers)
-        }
-        if len(cells) > len(self.headers):
-            for i in range(len(self.headers), len(cells)):
+        try:
+            raw = dict(zip(self._raw_keys, map(str.strip, padded), strict=False))
+        except TypeError:  # not all text (XLSX)
+            raw = dict(zip(self._raw_keys, map(_as_read, padded), strict=False))
+        if count > width:
+            for i in range(width, count):
                 raw[f"列{i + 1}"] = _as_read(cells[i])
 
-        prepared = Prepared(
+        fingerprint = hashlib.sha256(
+            _FINGERPRINT_JSON(
+                [
+                    number,
+                    kind,
+                    patient,
+                    [p._asdict() for p in phones],
+                    encounter,
+                    department,
+                    diagnoses,
+                    procedures,
+                    findings,
+                    raw,
+                ]
+            ).encode("utf-8")
+        ).hexdigest()
+        record = {"row": raw, "line": row.line}
+        if visit_type:
+            del encounter["visit_type"]
+            record["visit_type"] = visit_type
+        return Prepared(
             row=row,
             number=number,
             kind=kind,
@@ -300,52 +613,37 @@ class RowPreparer:
             diagnoses=diagnoses,
             procedures=procedures,
             findings=findings,
-            raw=raw,
+            record_json=_RECORD_JSON(record),
+            id_hash=id_hash,
             warnings=warnings,
+            fingerprint=fingerprint,
         )
-        prepared.fingerprint = hashlib.sha256(
-            json.dumps(
-                [
-                    number,
-                    kind,
-                    patient,
-                    [p.__dict__ for p in phones],
-                    encounter,
-                    department,
-                    diagnoses,
-                    procedures,
-                    findings,
-                    raw,
-                ],
-                default=_json_default,
-                ensure_ascii=False,
-                sort_keys=True,
-            ).encode("utf-8")
-        ).hexdigest()
-        return prepared
 
-    def _phones(self, cells, warnings: list[Warning_]) -> list[PhoneData]:
+    def _phones_of(self, cells) -> tuple[tuple[PhoneData, ...], tuple[Warning_, ...]]:
+        """The phones of a row's phone, family-phone and contact cells, and their warnings."""
+        phone_cell, family_cell, contact_cell = cells
+        warnings: list[Warning_] = []
         candidates = []
-        own = n.split_phones(self._cell(cells, "phone"))
+        own = n.split_phones(phone_cell)
         if not own:
             # Something that is no phone number at all ("12345", "无"): keep
             # digits as an invalid number, so the "no usable phone" count is right.
-            digits = "".join(ch for ch in n.clean_text(self._cell(cells, "phone")) if ch.isdigit())
+            digits = "".join(ch for ch in n.clean_text(phone_cell) if ch.isdigit())
             if digits:
                 own = [n.PhoneCandidate(raw=digits, owner="self")]
         candidates += own
-        candidates += n.split_phones(self._cell(cells, "family_phone"), family=True)
-        candidates += n.parse_contact(self._cell(cells, "contact"))
+        candidates += n.split_phones(family_cell, family=True)
+        candidates += n.parse_contact(contact_cell)
         phones: list[PhoneData] = []
         seen: set[str] = set()
         for candidate in candidates:
             try:
                 number, line_type = normalize_phone(candidate.raw)
-                status = PhoneNumber.Status.UNKNOWN
+                status = PhoneNumber.Status.UNKNOWN.value
             except InvalidPhoneNumber:
                 number = "".join(ch for ch in candidate.raw if ch.isdigit() or ch == "+")[:20]
-                line_type = PhoneNumber.LineType.UNKNOWN
-                status = PhoneNumber.Status.INVALID
+                line_type = PhoneNumber.LineType.UNKNOWN.value
+                status = PhoneNumber.Status.INVALID.value
                 if not number:
                     continue
                 warnings.append(
@@ -368,7 +666,7 @@ class RowPreparer:
                     status=status,
                 )
             )
-        return phones
+        return tuple(phones), tuple(warnings)
 
 
 def _mask(number: str) -> str:

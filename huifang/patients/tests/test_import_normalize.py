@@ -12,6 +12,8 @@ from huifang.patients.importing.normalize import (
     FieldProblem,
     FindingItem,
     PhoneCandidate,
+    _labelled_numbers,
+    _walk_numbers,
     approx_birth_date,
     clean_text,
     parse_age,
@@ -475,6 +477,15 @@ def test_split_phones_finds_every_mobile_whatever_joins_them(entries, data):
 )
 def test_it_reads_contact_cells(cell, found):
     assert parse_contact(cell) == found
+
+
+_label = st.text(alphabet="家属配偶儿子女联系人张三本人电话：:()（） -—/，,", max_size=8)
+
+
+@given(_label, st.text(alphabet="0123456789", min_size=2, max_size=24), _label)
+def test_a_single_number_cell_reads_as_the_general_walk_reads_it(lead, digits, trail):
+    text = clean_text(lead + digits + trail)
+    assert _labelled_numbers(text) == _walk_numbers(text)
 
 
 @given(cells)

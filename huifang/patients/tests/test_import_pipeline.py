@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 
 from huifang.core.models import AuditEntry
 from huifang.patients.importing.pipeline import ImportOptions, import_encounters
+from huifang.patients.importing.reader import UnreadableFile
 from huifang.patients.models import Encounter, ImportRun, Patient, PhoneNumber
 
 TODAY = datetime.date(2026, 11, 24)
@@ -373,3 +374,60 @@ def test_it_keeps_first_or_return_visit_for_the_follow_up_plans(tmp_path, medici
     run_import(path, kind="outpatient")
     assert Encounter.objects.get(number="MZ1").source_record["visit_type"] == "初诊"
     assert Encounter.objects.get(number="MZ2").source_record["visit_type"] == "复诊"
+
+
+def _database_snapshot():
+    patients = sorted(
+        Patient.objects.values_list(
+            "record_number", "name", "name_pinyin", "sex", "birth_date", "id_number_hash"
+        )
+    )
+    encounters = sorted(
+        (
+            e.number,
+            e.patient.record_number,
+            e.kind,
+            e.department.name,
+            e.discharged_on,
+            e.source_hash,
+            json.dumps(e.source_record, ensure_ascii=False, sort_keys=True),
+            [(d.code, d.name, d.is_primary, d.is_sensitive) for d in e.diagnoses.all()],
+        )
+        for e in Encounter.objects.select_related("patient", "department")
+    )
+    phones = sorted(
+        PhoneNumber.objects.values_list(
+            "patient__record_number", "number", "owner", "relation", "status", "is_primary"
+        )
+    )
+    return patients, encounters, phones
+
+
+def test_it_imports_the_same_with_rows_prepared_in_a_worker_process(tmp_path, medicine):
+    path = write_csv(tmp_path / "in.csv", DIRTY_ROWS)
+    here = run_import(path, workers=0, output_dir=tmp_path / "here")
+    expected = _database_snapshot()
+    Encounter.objects.all().delete()
+    Patient.objects.all().delete()
+    worker = run_import(path, workers=1, output_dir=tmp_path / "worker")
+    assert worker.counts == here.counts
+    assert _database_snapshot() == expected
+    assert Path(worker.rejects_file).read_bytes() == Path(here.rejects_file).read_bytes()
+    assert Path(worker.warnings_file).read_bytes() == Path(here.warnings_file).read_bytes()
+    again = run_import(path, workers=1, output_dir=tmp_path / "again")
+    assert (again.counts.unchanged, again.counts.created, again.counts.updated) == (4, 0, 0)
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_it_reports_a_file_that_breaks_midway_also_from_a_worker(tmp_path, medicine, workers):
+    rows = [row(**{"住院号": f"ZY{i:05d}"}) for i in range(400)]
+    good = write_csv(tmp_path / "good.csv", rows, encoding="utf-8").read_bytes()
+    path = tmp_path / "in.csv"
+    path.write_bytes(good + b"\xff\xfe\xfa broken,\r\n")
+    with pytest.raises(UnreadableFile, match="无法按 utf-8 解码"):
+        run_import(path, workers=workers, encoding="utf-8", batch_size=100)
+    run = ImportRun.objects.get()
+    assert run.status == "failed"
+    # Whole batches from before the bad bytes are in, as in any failed run.
+    written = Encounter.objects.count()
+    assert written > 0 and written % 100 == 0

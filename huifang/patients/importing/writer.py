@@ -1,0 +1,667 @@
+"""One batch of prepared rows into the database, in the caller's transaction.
+
+The bulk path: no model instance per row. Existing encounters, patients
+and phones are read as tuples, a query per table per batch; new rows go
+to the database as tuples (``COPY`` on PostgreSQL, ``executemany`` on
+SQLite) with their ids allocated up front in one round trip, and their ID
+numbers encrypted in one call. Only rows that change something already
+stored take the ORM path, for the audit log's before and after.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
+
+from huifang.accounts.models import User
+from huifang.core.bulk import RowWriter, allocate_ids_for, fresh_uuids
+from huifang.core.crypto import decrypt, encrypt_many, lookup_hash
+from huifang.core.services import audit_diff, audit_record
+from huifang.patients.importing.prepare import Prepared
+from huifang.patients.models import (
+    AbnormalFinding,
+    Diagnosis,
+    Encounter,
+    Patient,
+    PhoneNumber,
+    Procedure,
+)
+from huifang.patients.names import name_initials, name_pinyin
+from huifang.patients.services import diagnosis_is_sensitive
+
+ENCOUNTER_FIELDS = [
+    "kind",
+    "admitted_on",
+    "discharged_on",
+    "visit_on",
+    "attending_doctor",
+    "responsible_nurse",
+    "chief_complaint",
+    "treatment",
+    "discharge_orders",
+    "discharge_medication",
+]
+ENCOUNTER_INSERT = [
+    "id",
+    "uuid",
+    "patient_id",
+    "number",
+    "department_id",
+    "source_system",
+    "source_record",
+    "source_hash",
+    "created_at",
+    "updated_at",
+    *ENCOUNTER_FIELDS,
+]
+PATIENT_INSERT = [
+    "id",
+    "uuid",
+    "record_number",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "occupation",
+    "address",
+    "id_number",
+    "id_number_hash",
+    "deceased_on",
+    "do_not_contact",
+    "preferred_time_note",
+    "created_at",
+    "updated_at",
+]
+PATIENT_FIELDS = ["name", "sex", "birth_date", "ethnicity", "occupation", "address", "deceased_on"]
+# What matching and the "has it changed" comparison read of a stored patient
+# (``id_number`` as stored: encrypted).
+_PATIENT_READ = ["id", "record_number", *PATIENT_FIELDS, "id_number_hash", "id_number"]
+PHONE_INSERT = [
+    "patient",
+    "number",
+    "owner",
+    "relation",
+    "contact_name",
+    "line_type",
+    "status",
+    "is_primary",
+    "source",
+    "created_at",
+    "updated_at",
+]
+DIAGNOSIS_INSERT = ["encounter", "code", "name", "is_primary", "is_sensitive", "position"]
+PROCEDURE_INSERT = ["encounter", "code", "name", "performed_on"]
+FINDING_INSERT = ["encounter", "kind", "description"]
+# SQLite's limit on the variables of one statement is 32766 since 3.32 (999 before).
+_SQLITE_IN_CHUNK = 900
+
+
+@dataclass(eq=False, slots=True)
+class PatientRef:
+    """A patient a row belongs to: stored (its columns as read) or created in this batch."""
+
+    pk: int | None
+    record_number: str
+    name: str
+    sex: str
+    birth_date: object
+    ethnicity: str
+    occupation: str
+    address: str
+    deceased_on: object
+    id_number_hash: str
+    new: bool = False
+    # In clear for new patients (encrypted when written); the stored token else.
+    id_number: str = ""
+
+
+class BatchWriter:
+    """Writes one batch of prepared rows; the caller holds the transaction."""
+
+    def __init__(self, *, source: str, actor: User | None, counts, departments):
+        self.source = source
+        self.actor = actor
+        self.counts = counts
+        self.departments = departments
+        self.connection = connections[DEFAULT_DB_ALIAS]
+        self.postgres = self.connection.vendor == "postgresql"
+        self.written: list[int] = []
+        self._department_of: dict[str, tuple[int, bool, str]] = {}
+        self._sensitive: dict[str, bool] = {}
+        # psycopg takes Python dates and aware datetimes as they are (Django's
+        # own preparation of them is the identity on PostgreSQL).
+        dates = ("created_at", "updated_at") if self.postgres else ()
+        if self.postgres:
+            dates += ("admitted_on", "discharged_on", "visit_on", "birth_date", "deceased_on")
+            dates += ("performed_on",)
+        self._encounter_rows = RowWriter(
+            Encounter, ENCOUNTER_INSERT, prepared=("uuid", "source_record", *dates)
+        )
+        self._patient_rows = RowWriter(
+            Patient, PATIENT_INSERT, prepared=("uuid", "id_number", "do_not_contact", *dates)
+        )
+        self._phone_rows = RowWriter(PhoneNumber, PHONE_INSERT, prepared=dates)
+        self._diagnosis_rows = RowWriter(Diagnosis, DIAGNOSIS_INSERT)
+        self._procedure_rows = RowWriter(Procedure, PROCEDURE_INSERT, prepared=dates)
+        self._finding_rows = RowWriter(AbnormalFinding, FINDING_INSERT)
+
+    # -- reading what is stored ------------------------------------------
+
+    def _select_in(
+        self, columns: str, table: str, column: str, values, *, where="", params=(), suffix=""
+    ) -> list[tuple]:
+        """``SELECT columns FROM table WHERE where column IN values suffix``.
+
+        On PostgreSQL one lookup per value (``unnest`` joined ``LATERAL``):
+        during a large import the planner has no statistics yet and may
+        otherwise scan a whole index or table for ``= ANY(…)`` or a join
+        (``OFFSET 0`` keeps the subquery apart, one index lookup a value). On SQLite
+        chunks of placeholders.
+        """
+        values = list(dict.fromkeys(values))
+        if not values:
+            return []
+        with self.connection.cursor() as cursor:
+            if self.postgres:
+                kind = "bigint" if isinstance(values[0], int) else "text"
+                cursor.execute(
+                    f"SELECT found.* FROM unnest(%s::{kind}[]) AS wanted(value) "  # noqa: S608
+                    f"CROSS JOIN LATERAL (SELECT {columns} FROM {table} "
+                    f"WHERE {where}{column} = wanted.value OFFSET 0) AS found{suffix}",
+                    [values, *params],
+                )
+                return cursor.fetchall()
+            found = []
+            for at in range(0, len(values), _SQLITE_IN_CHUNK):
+                chunk = values[at : at + _SQLITE_IN_CHUNK]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"SELECT {columns} FROM {table} "  # noqa: S608
+                    f"WHERE {where}{column} IN ({marks}){suffix}",
+                    [*params, *chunk],
+                )
+                found += cursor.fetchall()
+            return found
+
+    def _existing(self, numbers: list[str]) -> dict[str, tuple[int, str, int]]:
+        rows = self._select_in(
+            "number, id, source_hash, patient_id",
+            "patients_encounter",
+            "number",
+            numbers,
+            where="source_system = %s AND ",
+            params=[self.source],
+        )
+        return {number: (pk, fingerprint, patient) for number, pk, fingerprint, patient in rows}
+
+    def _stored_patients(
+        self, column: str, values, *, newest_first=False, limit: int | None = None
+    ) -> list[PatientRef]:
+        """Stored patients whose ``column`` is one of ``values``; ``newest_first`` and
+        ``limit`` as the ORM's default ordering (``-id``) and a slice would give."""
+        order = " ORDER BY id DESC" if newest_first else ""
+        if limit is not None:
+            order += f" LIMIT {int(limit)}"
+        rows = self._select_in(
+            ", ".join(_PATIENT_READ), "patients_patient", column, values, suffix=order
+        )
+        if newest_first:  # SQLite asked in chunks: order (and cut) them as one
+            rows.sort(key=lambda row: row[0], reverse=True)
+            if limit is not None:
+                rows = rows[:limit]
+        date_from_db = self._date_from_db
+        return [
+            PatientRef(
+                pk=pk,
+                record_number=record_number,
+                name=name,
+                sex=sex,
+                birth_date=date_from_db(birth),
+                ethnicity=ethnicity,
+                occupation=occupation,
+                address=address,
+                deceased_on=date_from_db(deceased),
+                id_number_hash=id_hash,
+                id_number=token or "",
+            )
+            for (
+                pk,
+                record_number,
+                name,
+                sex,
+                birth,
+                ethnicity,
+                occupation,
+                address,
+                deceased,
+                id_hash,
+                token,
+            ) in rows
+        ]
+
+    def _date_from_db(self, value):
+        if value is None or not isinstance(value, str):
+            return value  # PostgreSQL gives dates
+        return self.connection.ops.convert_datefield_value(value, None, self.connection)
+
+    # -- writing -----------------------------------------------------------
+
+    def write(self, batch: list[Prepared]) -> list[tuple[Prepared, str]]:
+        """Write a batch; returns warnings raised while writing (unknown departments)."""
+        existing = self._existing([p.number for p in batch])
+        todo = []
+        for p in batch:
+            found = existing.get(p.number)
+            if found is not None and found[1] == p.fingerprint:
+                self.counts.unchanged += 1
+            else:
+                todo.append(p)
+        self.written = []
+        if not todo:
+            return []
+        extra_warnings: list[tuple[Prepared, str]] = []
+        patients, fresh = self._patients(todo)
+        departments = []
+        for p in todo:
+            department_id, unknown = self._department(p.department)
+            departments.append(department_id)
+            if unknown and p.department:
+                extra_warnings.append(
+                    (p, f"科室“{p.department}”未在系统中登记，已归入“未映射科室”")
+                )
+        new_rows = [i for i, p in enumerate(todo) if p.number not in existing]
+        changed_rows = [i for i, p in enumerate(todo) if p.number in existing]
+        ids = allocate_ids_for({Patient: len(fresh), Encounter: len(new_rows)})
+        for patient, pk in zip(fresh, ids[Patient], strict=True):
+            patient.pk = pk
+        now = timezone.now()
+        if fresh:
+            self._insert_patients(fresh, now)
+        encounter_ids = [0] * len(todo)
+        for i, pk in zip(new_rows, ids[Encounter], strict=True):
+            encounter_ids[i] = pk
+        if new_rows:
+            uuids = fresh_uuids(len(new_rows))
+            source = self.source
+            rows = []
+            for i, uuid in zip(new_rows, uuids, strict=True):
+                p = todo[i]
+                e = p.encounter
+                rows.append(
+                    (
+                        encounter_ids[i],
+                        uuid,
+                        patients[i].pk,
+                        p.number,
+                        departments[i],
+                        source,
+                        p.record_json,
+                        p.fingerprint,
+                        now,
+                        now,
+                        e["kind"],
+                        e["admitted_on"],
+                        e["discharged_on"],
+                        e["visit_on"],
+                        e["attending_doctor"],
+                        e["responsible_nurse"],
+                        e["chief_complaint"],
+                        e["treatment"],
+                        e["discharge_orders"],
+                        e["discharge_medication"],
+                    )
+                )
+            self._encounter_rows.write(rows)
+            self.counts.created += len(new_rows)
+        if changed_rows:
+            for i in changed_rows:
+                encounter_ids[i] = existing[todo[i].number][0]
+            self._update_encounters(
+                [(todo[i], encounter_ids[i], departments[i], patients[i].pk) for i in changed_rows],
+                now,
+            )
+            self.counts.updated += len(changed_rows)
+        self._children(todo, encounter_ids, new_rows, changed_rows)
+        self._phone_rows.write(self._new_phones(todo, patients, now))
+        self.written = [encounter_ids[i] for i in new_rows + changed_rows]
+        return extra_warnings
+
+    def _department(self, text: str) -> tuple[int, bool]:
+        found = self._department_of.get(text)
+        if found is None:
+            department, unknown = self.departments.resolve(text)
+            found = self._department_of[text] = (department.pk, unknown, department.name)
+        return found[0], found[1]
+
+    def _department_name(self, pk: int) -> str:
+        return next(name for found, _, name in self._department_of.values() if found == pk)
+
+    def _update_encounters(self, rows, now) -> None:
+        """Corrected rows: the ORM path, so the audit log has each field before and after."""
+        current = {
+            e.pk: e
+            for e in Encounter.objects.filter(pk__in=[pk for _, pk, _, _ in rows]).select_related(
+                "department"
+            )
+        }
+        changed = []
+        for p, pk, department_id, patient_id in rows:
+            encounter = current[pk]
+            before = {name: getattr(encounter, name) for name in ENCOUNTER_FIELDS}
+            before["department"] = encounter.department.name
+            before["patient"] = encounter.patient_id
+            for name in ENCOUNTER_FIELDS:
+                setattr(encounter, name, p.encounter[name])
+            encounter.department_id = department_id
+            encounter.patient_id = patient_id
+            encounter.source_record = json.loads(p.record_json)
+            encounter.source_hash = p.fingerprint
+            encounter.updated_at = now
+            after = {name: getattr(encounter, name) for name in ENCOUNTER_FIELDS}
+            after["department"] = self._department_name(department_id)
+            after["patient"] = patient_id
+            changed.append((p, encounter, audit_diff(before, after)))
+        Encounter.objects.bulk_update(
+            [e for _, e, _ in changed],
+            [
+                *ENCOUNTER_FIELDS,
+                "department",
+                "patient",
+                "source_record",
+                "source_hash",
+                "updated_at",
+            ],
+            batch_size=500,
+        )
+        pks = [e.pk for _, e, _ in changed]
+        Diagnosis.objects.filter(encounter_id__in=pks).delete()
+        Procedure.objects.filter(encounter_id__in=pks).delete()
+        AbnormalFinding.objects.filter(encounter_id__in=pks).delete()
+        for p, encounter, diff in changed:
+            audit_record(
+                actor=self.actor,
+                action="update",
+                target=encounter,
+                patient_id=encounter.patient_id,
+                changes={**diff, "import": [None, p.row.line]},
+            )
+
+    def _patients(self, todo: list[Prepared]) -> tuple[list[PatientRef], list[PatientRef]]:
+        """The patient of every row (by record number, ID number, name+birth+phone),
+        and those to create; stored patients the file corrects are updated here."""
+        record_numbers = {p.patient["record_number"] for p in todo if p.patient["record_number"]}
+        by_record = {
+            patient.record_number: patient
+            for patient in self._stored_patients("record_number", record_numbers)
+        }
+        # Only rows whose record number finds nobody are looked up by ID number.
+        id_hashes = {
+            p.id_hash
+            for p in todo
+            if p.id_hash
+            and not (p.patient["record_number"] and p.patient["record_number"] in by_record)
+        }
+        by_id_hash: dict[str, PatientRef] = {}
+        for patient in self._stored_patients("id_number_hash", id_hashes, newest_first=True):
+            by_id_hash.setdefault(patient.id_number_hash, patient)
+        result: list[PatientRef | None] = [None] * len(todo)
+        to_create: dict[str, PatientRef] = {}
+        needs_fallback = []
+        for i, p in enumerate(todo):
+            record_number = p.patient["record_number"]
+            patient = by_record.get(record_number) if record_number else None
+            if patient is None and p.patient["id_number"]:
+                patient = by_id_hash.get(p.id_hash)
+            if patient is None and not record_number:
+                needs_fallback.append(i)
+                continue
+            if patient is None:
+                patient = to_create.get(record_number)
+                if patient is None:
+                    patient = to_create[record_number] = _new_patient(p, record_number)
+            result[i] = patient
+        if needs_fallback:
+            self._match_by_name_birth_phone(todo, needs_fallback, result, to_create)
+        # Existing patients: the HIS is the source of truth for what it sends.
+        to_update: dict[int, dict] = {}
+        for patient, p in zip(result, todo, strict=True):
+            if patient.new:
+                continue
+            changes = _patient_changes(patient, p)
+            if changes:
+                to_update.setdefault(patient.pk, {}).update(changes)
+        if to_update:
+            self._update_patients(to_update)
+        return result, list(to_create.values())
+
+    def _update_patients(self, to_update: dict[int, dict]) -> None:
+        stored = Patient.objects.in_bulk(list(to_update))
+        for pk, changes in to_update.items():
+            patient = stored[pk]
+            before = {name: getattr(patient, name) for name in changes}
+            for name, value in changes.items():
+                setattr(patient, name, value)
+            if "name" in changes:
+                patient.name_pinyin = name_pinyin(patient.name)
+                patient.name_initials = name_initials(patient.name)
+            if "id_number" in changes:
+                patient.id_number_hash = lookup_hash(patient.id_number)
+            patient.save()
+            audit_record(
+                actor=self.actor,
+                action="update",
+                target=patient,
+                patient_id=patient.pk,
+                changes=audit_diff(before, changes),
+            )
+
+    def _insert_patients(self, fresh: list[PatientRef], now) -> None:
+        with_id = [patient for patient in fresh if patient.id_number]
+        tokens = dict(
+            zip(
+                map(id, with_id),
+                encrypt_many([patient.id_number for patient in with_id]),
+                strict=True,
+            )
+        )
+        self._patient_rows.write(
+            [
+                (
+                    patient.pk,
+                    uuid,
+                    patient.record_number,
+                    patient.name,
+                    name_pinyin(patient.name),
+                    name_initials(patient.name),
+                    patient.sex,
+                    patient.birth_date,
+                    patient.ethnicity,
+                    patient.occupation,
+                    patient.address,
+                    tokens.get(id(patient), ""),
+                    patient.id_number_hash,
+                    patient.deceased_on,
+                    "[]",
+                    "",
+                    now,
+                    now,
+                )
+                for patient, uuid in zip(fresh, fresh_uuids(len(fresh)), strict=True)
+            ]
+        )
+        self.counts.patients_created += len(fresh)
+
+    def _match_by_name_birth_phone(self, todo, indexes, result, to_create) -> None:
+        names = {todo[i].patient["name"] for i in indexes}
+        # The same query as ever (newest first, at most 5,000), as tuples.
+        stored = self._stored_patients("name", names, newest_first=True, limit=5000)
+        numbers_of: dict[int, set[str]] = {}
+        for patient_id, number in self._select_in(
+            "patient_id, number",
+            "patients_phonenumber",
+            "patient_id",
+            [patient.pk for patient in stored],
+        ):
+            numbers_of.setdefault(patient_id, set()).add(number)
+        # (name, birth) groups in the order first met, per name.
+        candidates: dict[str, dict[object, list[PatientRef]]] = {}
+        for patient in stored:
+            candidates.setdefault(patient.name, {}).setdefault(patient.birth_date, []).append(
+                patient
+            )
+        for i in indexes:
+            p = todo[i]
+            numbers = {phone.number for phone in p.phones}
+            match = None
+            estimated = p.patient["birth_estimated"]
+            for birth, patients in candidates.get(p.patient["name"], {}).items():
+                if not estimated and birth is not None and birth != p.patient["birth_date"]:
+                    continue
+                for patient in patients:
+                    if numbers & numbers_of.get(patient.pk, set()):
+                        match = patient
+                        break
+                if match is not None:
+                    break
+            if match is None:
+                record_number = _synthetic_record_number(self.source, p)
+                match = to_create.get(record_number)
+                if match is None:
+                    match = to_create[record_number] = _new_patient(p, record_number)
+            result[i] = match
+
+    def _children(self, todo, encounter_ids, new_rows, changed_rows) -> None:
+        diagnoses, procedures, findings = [], [], []
+        sensitive = self._sensitive
+        for i in new_rows + changed_rows:
+            p = todo[i]
+            encounter_id = encounter_ids[i]
+            for position, (code, name) in enumerate(p.diagnoses):
+                flag = sensitive.get(code)
+                if flag is None:
+                    flag = sensitive[code] = diagnosis_is_sensitive(code)
+                diagnoses.append((encounter_id, code, name, position == 0, flag, position))
+            for name, performed_on in p.procedures:
+                procedures.append((encounter_id, "", name, performed_on))
+            for kind, description in p.findings:
+                findings.append((encounter_id, kind, description[:200]))
+        self._diagnosis_rows.write(diagnoses)
+        self._procedure_rows.write(procedures)
+        self._finding_rows.write(findings)
+
+    def _new_phones(self, todo, patients: list[PatientRef], now) -> list[tuple]:
+        """Rows for the numbers not yet known for their patient; the first usable
+        number of the patient's own becomes the primary when there is none."""
+        known: dict[int, set[str]] = {}
+        has_primary: set[int] = set()
+        for patient_id, number, primary in self._select_in(
+            "patient_id, number, is_primary",
+            "patients_phonenumber",
+            "patient_id",
+            {patient.pk for patient in patients if not patient.new},
+        ):
+            known.setdefault(patient_id, set()).add(number)
+            if primary:
+                has_primary.add(patient_id)
+        rows = []
+        invalid = PhoneNumber.Status.INVALID
+        source = self.source
+        for p, patient in zip(todo, patients, strict=True):
+            patient_id = patient.pk
+            numbers = known.setdefault(patient_id, set())
+            for phone in p.phones:
+                if phone.number in numbers:
+                    continue
+                numbers.add(phone.number)
+                primary = (
+                    patient_id not in has_primary
+                    and phone.owner == "self"
+                    and phone.status != invalid
+                )
+                if primary:
+                    has_primary.add(patient_id)
+                rows.append(
+                    (
+                        patient_id,
+                        phone.number,
+                        phone.owner,
+                        phone.relation,
+                        phone.contact_name,
+                        phone.line_type,
+                        phone.status,
+                        primary,
+                        source,
+                        now,
+                        now,
+                    )
+                )
+        return rows
+
+
+def _new_patient(p: Prepared, record_number: str) -> PatientRef:
+    data = p.patient
+    return PatientRef(
+        pk=None,
+        record_number=record_number,
+        name=data["name"],
+        sex=data["sex"],
+        birth_date=data["birth_date"],
+        ethnicity=data["ethnicity"],
+        occupation=data["occupation"],
+        address=data["address"],
+        deceased_on=data["deceased_on"],
+        id_number_hash=p.id_hash,
+        new=True,
+        id_number=data["id_number"],
+    )
+
+
+def _patient_changes(patient: PatientRef, p: Prepared) -> dict:
+    changes = {}
+    data = p.patient
+    for name in PATIENT_FIELDS:
+        value = data[name]
+        if value in ("", None) or (name == "sex" and value == "U"):
+            continue  # a blank cell never erases what we know
+        if name == "birth_date" and data["birth_estimated"] and patient.birth_date:
+            continue  # an age-derived estimate never replaces a known birth date
+        if getattr(patient, name) != value:
+            changes[name] = value
+    id_number = data["id_number"]
+    # The stored number is decrypted only when its hash is the file's: to tell
+    # "11010519491231002x" from "...X", which hash alike.
+    if id_number and (
+        patient.id_number_hash != p.id_hash
+        or (decrypt(patient.id_number) if patient.id_number else "") != id_number
+    ):
+        changes["id_number"] = id_number
+    return changes
+
+
+def synthetic_record_number(source: str, *, name: str, birth: str = "", key: str) -> str:
+    """A stable record number for a patient a file gives none for (no ID number).
+
+    From the name, the exact birth date ("" when unknown) and ``key`` (the
+    first phone, else the encounter number): the same person in another row,
+    another run or a follow-up register gets the same number.
+    """
+    basis = f"{source}|{name}|{birth}|{key}"
+    return "IMP" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16].upper()  # noqa: S324
+
+
+def _synthetic_record_number(source: str, p: Prepared) -> str:
+    """By ID number when there is one; else ``synthetic_record_number`` with the
+    birth date when exact (not estimated from an age) and the first phone."""
+    data = p.patient
+    if data["id_number"]:
+        basis = f"{source}|id|{data['id_number']}"
+        return "IMP" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16].upper()  # noqa: S324
+    birth = (
+        data["birth_date"].isoformat() if data["birth_date"] and not data["birth_estimated"] else ""
+    )
+    phone = p.phones[0].number if p.phones else p.number
+    return synthetic_record_number(source, name=data["name"], birth=birth, key=phone)
