@@ -336,7 +336,7 @@ def _history_cases(
 
 def history_build(*, seed: int, today: date) -> HistoryResult:
     """Write the calls, answers and feedback of the demo's past (see the module's doc)."""
-    rng = random.Random(f"{seed}-history")
+    rng = random.Random(f"{seed}-history")  # noqa: S311  (demo data, not secrets)
     agents = {user.username: user for user in User.objects.filter(username__in=_STAFF)}
     attempts, closed = _history_calls(rng, today, agents)
     _cancel_for_deceased()
