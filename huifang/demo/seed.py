@@ -7,7 +7,7 @@ so the demo holds what an import would hold, audit entries included.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,15 +17,19 @@ from huifang.accounts.models import Department, User
 from huifang.accounts.services import department_create, roles_sync, user_create
 from huifang.core.errors import ApplicationError
 from huifang.demo import catalogue
+from huifang.demo.history import history_build
 from huifang.demo.plan import (
     DEMO_DOCTOR,
     DEMO_NURSE,
     SOURCE_SYSTEM,
+    WINDOW_DAYS,
     PatientPlan,
     plan_patients,
 )
+from huifang.followups.services.generation import tasks_generate_for_encounters
 from huifang.patients.models import Encounter, Patient
 from huifang.patients.services import encounter_create, patient_create, phone_add
+from huifang.reports.rollups import rollups_rebuild
 
 DEMO_PASSWORD = "huifang-demo-2026"  # noqa: S105 - printed for everyone to use
 
@@ -44,6 +48,9 @@ class SeedResult:
     patients: int
     encounters: int
     logins: list[DemoLogin]
+    tasks: int = 0
+    attempts: int = 0
+    cases: int = 0
 
 
 @dataclass(frozen=True)
@@ -214,11 +221,30 @@ def demo_seed(
             _create_staff(departments)
             plans = plan_patients(seed=seed, count=patients, today=today)
             encounters = _create_patients(plans, departments)
+            # Plan the follow-up tasks now (the queue's consumer would do it
+            # later), so the past can be written on them.
+            ids = list(
+                Encounter.objects.filter(source_system=SOURCE_SYSTEM).values_list("pk", flat=True)
+            )
+            now = timezone.now()
+            if today != timezone.localdate():
+                now = datetime.combine(today, time(8, 0), tzinfo=timezone.get_current_timezone())
+            planned = tasks_generate_for_encounters(ids, now=now)
+            history = history_build(seed=seed, today=today)
+            # The dashboard and the summary read the monthly rollups: build the
+            # months the demo covers so they show its past at once.
+            rollups_rebuild(date_from=today - timedelta(days=WINDOW_DAYS), date_to=today)
     except IntegrityError:
         # Another process seeded the demo at the same moment: theirs stands.
         if Department.objects.filter(code=catalogue.CAMPUS_CODE).exists():
             return _existing()
         raise
     return SeedResult(
-        created=True, patients=len(plans), encounters=encounters, logins=demo_logins()
+        created=True,
+        patients=len(plans),
+        encounters=encounters,
+        logins=demo_logins(),
+        tasks=planned.created,
+        attempts=history.attempts,
+        cases=history.cases,
     )

@@ -42,14 +42,10 @@ class Command(BaseCommand):
                 f"demo data already present ({result.patients} patients); left unchanged"
             )
         if result.created:
-            # Plan the demo's follow-up tasks now, so the database is complete
-            # even with --no-serve (the consumer would do it on its own too).
-            from huifang.followups.services.generation import tasks_generate_for_encounters
-            from huifang.patients.models import Encounter
-
-            ids = list(Encounter.objects.values_list("pk", flat=True))
-            planned = tasks_generate_for_encounters(ids)
-            self.stdout.write(f"planned {planned.created} follow-up tasks")
+            self.stdout.write(
+                f"planned {result.tasks} follow-up tasks; wrote {result.attempts} past calls "
+                f"and {result.cases} feedback cases"
+            )
         housekeeping_now()
 
         url = f"http://{options['host']}:{options['port']}/"

@@ -1,0 +1,65 @@
+"""The demo's past: calls, answers and cases a visitor sees in the reports and the inbox."""
+
+from datetime import date
+
+import pytest
+
+from huifang.demo.seed import demo_seed
+from huifang.feedback.models import Case
+from huifang.followups.models import ContactAttempt, FollowUpTask
+from huifang.patients.models import Patient
+from huifang.reports import selectors
+
+TODAY = date(2026, 11, 24)
+OPEN = [FollowUpTask.Status.PENDING]
+
+
+@pytest.fixture
+def seeded(db):
+    return demo_seed(patients=300, today=TODAY)
+
+
+def _october() -> dict:
+    return selectors.summary(user=None, date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))
+
+
+class TestDemoHistory:
+    def test_it_fills_last_month_with_calls_in_the_documents_range(self, seeded):
+        october = _october()
+        assert october["attempted"] > 50
+        assert 0.70 <= october["reached"] / october["attempted"] <= 0.95
+
+    def test_it_spreads_failures_over_several_outcomes(self, seeded):
+        reasons = {k for k in _october()["failure_reasons"] if k != "window_passed"}
+        assert len(reasons) >= 5
+
+    def test_it_records_satisfaction_answers(self, seeded):
+        builtin = _october()["satisfaction"]["builtin"]
+        assert builtin["answers"] > 0
+        assert builtin["counts"]["satisfied"] > builtin["counts"]["dissatisfied"]
+
+    def test_it_opens_cases_in_several_states(self, seeded):
+        statuses = set(Case.objects.values_list("status", flat=True))
+        assert len(statuses) >= 3
+        assert Case.Status.CLOSED in statuses
+
+    def test_it_leaves_no_pending_task_for_a_deceased_patient(self, seeded):
+        deceased = Patient.objects.exclude(deceased_on=None)
+        assert deceased.exists()
+        assert not FollowUpTask.objects.filter(patient__in=deceased, status__in=OPEN).exists()
+
+    def test_it_keeps_todays_work_open(self, seeded):
+        assert FollowUpTask.objects.filter(status__in=OPEN, due_until__gte=TODAY).exists()
+        assert not ContactAttempt.objects.filter(task__due_from__gt=TODAY).exists()
+
+    def test_it_writes_the_same_past_for_the_same_seed(self, db):
+        from django.db import transaction
+
+        def figures():
+            with transaction.atomic():
+                demo_seed(patients=120, today=TODAY)
+                result = _october()
+                transaction.set_rollback(True)
+            return (result["attempted"], result["reached"], result["failure_reasons"])
+
+        assert figures() == figures()
