@@ -157,7 +157,7 @@ def _history_calls(rng: random.Random, today: date, agents: dict[str, User]):
             patient__deceased_on__isnull=True,
         )
         .select_related("encounter")
-        .order_by("pk")
+        .order_by("encounter__number", "touchpoint__code", "sequence")
     )
     attempts: list[ContactAttempt] = []
     closed: list[FollowUpTask] = []
