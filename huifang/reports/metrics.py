@@ -254,13 +254,23 @@ def questionnaire_satisfaction(answers: QuerySet[Answer]) -> dict:
         .annotate(n=Count("pk"))
         .order_by()
     )
+    return satisfaction_from_counts(
+        (row["item__kind"], row["item__dimension"], row["number"], row["n"]) for row in rows
+    )
+
+
+def satisfaction_from_counts(counts) -> dict:
+    """The questionnaire satisfaction figures from ``(kind, dimension, value, count)`` groups.
+
+    Shared by the live path (one grouped query) and the rollups, so both
+    score the same way.
+    """
     five: list[tuple[float, int]] = []
     three: list[tuple[float, int]] = []
     flat = []
-    for row in rows:
-        pair = (row["number"], row["n"])
-        (five if row["item__kind"] == ItemKind.SATISFACTION5 else three).append(pair)
-        flat.extend([(row["item__dimension"], "", row["item__kind"], row["number"])] * row["n"])
+    for kind, dimension, number, n in counts:
+        (five if kind == ItemKind.SATISFACTION5 else three).append((number, n))
+        flat.extend([(dimension, "", kind, number)] * n)
     five_values, three_values = _expand(five), _expand(three)
     five_rate = scoring.satisfaction_rate(five_values)
     three_rates = scoring.three_level_rates(three_values)

@@ -263,29 +263,10 @@ class FigureSource:
     def questionnaire_satisfaction(self) -> dict:
         if not self.answers_from_rollups:
             return metrics.questionnaire_satisfaction(self.live_answers())
-        five, three, flat = [], [], []
-        for row in self._answer_counts([ItemKind.SATISFACTION5, ItemKind.SATISFACTION3]):
-            pair = (row["number"], row["n"])
-            (five if row["kind"] == ItemKind.SATISFACTION5 else three).append(pair)
-            flat.extend([(row["dimension"], "", row["kind"], row["number"])] * row["n"])
-        five_values, three_values = metrics._expand(five), metrics._expand(three)
-        five_rate = scoring.satisfaction_rate(five_values)
-        three_rates = scoring.three_level_rates(three_values)
-        return {
-            "five_level_answers": len(five_values),
-            "five_level_satisfaction_rate": five_rate / 100 if five_rate is not None else None,
-            "five_level_mean_score": scoring.mean_score(five_values, ItemKind.SATISFACTION5),
-            "three_level_answers": len(three_values),
-            "three_level_satisfaction_rate": (
-                three_rates["satisfaction_rate"] / 100
-                if three_rates["satisfaction_rate"] is not None
-                else None
-            ),
-            "by_dimension": {
-                d.dimension: {"answers": d.count, "score": d.score}
-                for d in scoring.dimension_scores(flat)
-            },
-        }
+        return metrics.satisfaction_from_counts(
+            (row["kind"], row["dimension"], row["number"], row["n"])
+            for row in self._answer_counts([ItemKind.SATISFACTION5, ItemKind.SATISFACTION3])
+        )
 
     def dimension_by_department(self) -> dict[str, dict[str, float | None]]:
         if not self.answers_from_rollups:
