@@ -1,35 +1,49 @@
-"""Reading and preparing rows in a second process while this one writes.
+"""Reading and preparing rows in a thread while this one writes them.
 
-Preparing a row (normalising, fingerprinting) costs about as much CPU as
-writing it; on a machine with two cores the two can overlap. The worker is
-a fork of this process (so it has the same settings, mapping and
-preparer), reads the file itself from the start, and sends the outcome of
-each row in order through a pipe: the main loop sees exactly the stream it
-would have computed itself. The pipe's small buffer bounds the rows in
-flight; a worker whose reader has gone (the import failed or was killed)
-fails on its next send and exits.
+Writing a batch is mostly waiting: the database server parses the COPY
+data, checks the constraints and updates the indexes on its own core
+while the writing thread sits in a socket call, with the GIL released.
+A preparing thread uses that time to read and normalise the next rows,
+so Python's work and the server's overlap without a second process (and
+without pickling every prepared row across a pipe, which cost more than
+it saved). The thread hands rows over in chunks through a bounded queue,
+so what is in flight stays small; the main loop sees exactly the stream
+it would have computed itself.
+
+While a thread prepares, the interpreter switches threads every half
+millisecond instead of every five: the writing thread, back from the
+server, would otherwise wait up to 5 ms for the GIL at each of the dozen
+round trips of every batch.
 """
 
-import gc
-import multiprocessing
-import os
-import pickle
+import queue
+import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.utils import translation
 
 from huifang.patients.importing.prepare import Prepared, Rejected, RowPreparer
 from huifang.patients.importing.reader import RawRow
 
-# Files smaller than this are prepared here: a worker costs a fork and the
-# pickling of every prepared row, worth it only when there are many.
-PARALLEL_MIN_ROWS = 20_000
+# Files smaller than this are prepared inline: a thread brings nothing when
+# the whole import is a few batches.
+PARALLEL_MIN_ROWS = 5_000
 _CHUNK_ROWS = 500
+# Chunks prepared ahead of the writing loop (about 10,000 rows).
+_CHUNKS_AHEAD = 20
+_SWITCH_INTERVAL = 0.0005
+
+_switching = threading.Lock()
+_switching_users = 0
+_switch_before = 0.0
 
 Outcome = tuple[RawRow, Prepared | None, str]
 
 
 def prepare_here(rows: Iterator[RawRow], preparer: RowPreparer) -> Iterator[Outcome]:
-    """``(row, prepared, "")`` or ``(row, None, reason)`` for each row, in this process."""
+    """``(row, prepared, "")`` or ``(row, None, reason)`` for each row, in this thread."""
     for row in rows:
         try:
             yield row, preparer.prepare(row), ""
@@ -37,82 +51,74 @@ def prepare_here(rows: Iterator[RawRow], preparer: RowPreparer) -> Iterator[Outc
             yield row, None, exc.reason
 
 
-def worker_possible() -> bool:
-    """A fork is safe only from a process with one thread (the command line, not a
-    threaded task consumer, whose other threads' locks a fork would copy held)."""
-    return (
-        "fork" in multiprocessing.get_all_start_methods()
-        and threading.active_count() == 1
-        and (os.cpu_count() or 1) > 1
-    )
+def prepare_ahead(rows: Iterator[RawRow], preparer: RowPreparer) -> Iterator[Outcome]:
+    """``prepare_here(rows, preparer)``, computed by a thread a few chunks ahead.
 
+    An error while reading (an undecodable byte, say) comes out of this
+    generator after the rows before it, as it would inline. Closing the
+    generator (the import failed) stops the thread.
+    """
+    chunks: queue.Queue = queue.Queue(maxsize=_CHUNKS_AHEAD)
+    stop = threading.Event()
+    language = translation.get_language()
 
-def prepare_in_worker(
-    make_rows: Callable[[], Iterator[RawRow]], preparer: RowPreparer
-) -> Iterator[Outcome]:
-    """``prepare_here(make_rows(), preparer)``, computed in a forked worker process."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(
-        target=_work,
-        args=(make_rows, preparer, sender, receiver),
-        name="import-prepare",
-        daemon=True,
-    )
-    worker.start()
-    sender.close()
-    try:
-        while True:
-            # From the worker this process forked, never from outside.
-            kind, payload = pickle.loads(receiver.recv_bytes())  # noqa: S301
-            if kind == "rows":
-                for row, prepared, reason in payload:
-                    yield (prepared.row if row is None else row), prepared, reason
-            elif kind == "error":
-                raise payload
-            else:
-                break
-    finally:
-        receiver.close()
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
-
-
-def _work(make_rows, preparer: RowPreparer, sender, receiver) -> None:
-    # The fork copied the reading end too: closed here, so that when the
-    # importing process dies the pipe has no reader and the next send fails.
-    receiver.close()
-    gc.freeze()  # what the fork inherited is never garbage to the worker
-    chunk: list = []
-
-    def send(kind, payload) -> None:
-        sender.send_bytes(pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL))
-
-    try:
-        try:
-            for row in make_rows():
-                try:
-                    chunk.append((None, preparer.prepare(row), ""))
-                except Rejected as exc:
-                    chunk.append((row, None, exc.reason))
-                if len(chunk) >= _CHUNK_ROWS:
-                    send("rows", chunk)
-                    chunk = []
-        except Exception as exc:  # raised in the importing process
-            # The rows before the failure first, as the importing process
-            # would have written them before failing itself.
-            if chunk:
-                send("rows", chunk)
+    def put(item) -> bool:
+        while not stop.is_set():
             try:
-                send("error", exc)
-            except Exception:  # an exception that does not pickle
-                send("error", RuntimeError(f"{type(exc).__name__}: {exc}"))
-            return
+                chunks.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        chunk: list[Outcome] = []
+        with translation.override(language):
+            try:
+                for outcome in prepare_here(rows, preparer):
+                    chunk.append(outcome)
+                    if len(chunk) >= _CHUNK_ROWS:
+                        if not put(chunk):
+                            return
+                        chunk = []
+            except BaseException as exc:  # raised in the importing thread
+                if chunk:
+                    put(chunk)
+                put(exc)
+                return
         if chunk:
-            send("rows", chunk)
-        send("done", None)
-    except OSError:
-        pass  # the importing process has gone (pipe closed): nothing to tell
+            put(chunk)
+        put(None)
+
+    thread = threading.Thread(target=work, name="import-prepare", daemon=True)
+    with _quick_switching():
+        thread.start()
+        try:
+            while True:
+                item = chunks.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield from item
+        finally:
+            stop.set()
+            thread.join()
+
+
+@contextmanager
+def _quick_switching():
+    """``sys.setswitchinterval`` lowered while any import prepares ahead, then restored."""
+    global _switching_users, _switch_before
+    with _switching:
+        if _switching_users == 0:
+            _switch_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switch_before, _SWITCH_INTERVAL))
+        _switching_users += 1
+    try:
+        yield
     finally:
-        sender.close()
+        with _switching:
+            _switching_users -= 1
+            if _switching_users == 0:
+                sys.setswitchinterval(_switch_before)

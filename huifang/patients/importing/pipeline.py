@@ -11,7 +11,6 @@ import csv
 import gc
 import hashlib
 import logging
-import multiprocessing
 import time
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -26,12 +25,7 @@ from huifang.accounts.models import Department, User
 from huifang.core.errors import ApplicationError
 from huifang.core.services import audit_record
 from huifang.patients.importing.mapping import ColumnMapping, looks_usable, map_headers
-from huifang.patients.importing.parallel import (
-    PARALLEL_MIN_ROWS,
-    prepare_here,
-    prepare_in_worker,
-    worker_possible,
-)
+from huifang.patients.importing.parallel import PARALLEL_MIN_ROWS, prepare_ahead, prepare_here
 from huifang.patients.importing.prepare import Prepared, RowPreparer
 from huifang.patients.importing.reader import RejectsWriter, TableReader, detect_format
 from huifang.patients.importing.writer import BatchWriter, synthetic_record_number
@@ -67,8 +61,8 @@ class ImportOptions:
     today: date | None = None
     actor: User | None = None
     output_dir: Path | None = None
-    # Rows prepared in a worker process while this one writes: ``None`` when
-    # the file is large enough and the process may fork, 0 never, 1 always.
+    # Rows prepared by a thread while this one writes: ``None`` when the file
+    # is large enough, 0 never, 1 always.
     workers: int | None = None
 
 
@@ -267,14 +261,12 @@ def import_encounters(
 
             batch: list[Prepared] = []
             keys: set[str] = set()
-            if _use_worker(options, run.rows_expected):
-                rows.close()  # the worker reads the file itself, from the start
-                outcomes = prepare_in_worker(
-                    lambda: TableReader(path, fmt, extra_headers=overrides).rows(), preparer
-                )
+            rows = rows if first is None else _chain(first, rows)
+            if _prepare_ahead(options, run.rows_expected):
+                outcomes = prepare_ahead(rows, preparer)
             else:
-                outcomes = prepare_here(rows if first is None else _chain(first, rows), preparer)
-            with closing(outcomes):  # a worker ends with the loop, however it ends
+                outcomes = prepare_here(rows, preparer)
+            with closing(outcomes):  # the preparing thread ends with the loop, however it ends
                 for row, prepared, reason in outcomes:
                     counts.rows += 1
                     if prepared is None:
@@ -343,10 +335,10 @@ def import_encounters(
     )
 
 
-def _use_worker(options: ImportOptions, rows_expected: int) -> bool:
+def _prepare_ahead(options: ImportOptions, rows_expected: int) -> bool:
     if options.workers is None:
-        return rows_expected >= PARALLEL_MIN_ROWS and worker_possible()
-    return options.workers > 0 and "fork" in multiprocessing.get_all_start_methods()
+        return rows_expected >= PARALLEL_MIN_ROWS
+    return options.workers > 0
 
 
 @contextmanager

@@ -4,6 +4,8 @@ import csv
 import datetime
 import io
 import json
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -403,23 +405,23 @@ def _database_snapshot():
     return patients, encounters, phones
 
 
-def test_it_imports_the_same_with_rows_prepared_in_a_worker_process(tmp_path, medicine):
+def test_it_imports_the_same_with_rows_prepared_by_a_thread_ahead(tmp_path, medicine):
     path = write_csv(tmp_path / "in.csv", DIRTY_ROWS)
     here = run_import(path, workers=0, output_dir=tmp_path / "here")
     expected = _database_snapshot()
     Encounter.objects.all().delete()
     Patient.objects.all().delete()
-    worker = run_import(path, workers=1, output_dir=tmp_path / "worker")
-    assert worker.counts == here.counts
+    ahead = run_import(path, workers=1, output_dir=tmp_path / "ahead")
+    assert ahead.counts == here.counts
     assert _database_snapshot() == expected
-    assert Path(worker.rejects_file).read_bytes() == Path(here.rejects_file).read_bytes()
-    assert Path(worker.warnings_file).read_bytes() == Path(here.warnings_file).read_bytes()
+    assert Path(ahead.rejects_file).read_bytes() == Path(here.rejects_file).read_bytes()
+    assert Path(ahead.warnings_file).read_bytes() == Path(here.warnings_file).read_bytes()
     again = run_import(path, workers=1, output_dir=tmp_path / "again")
     assert (again.counts.unchanged, again.counts.created, again.counts.updated) == (4, 0, 0)
 
 
 @pytest.mark.parametrize("workers", [0, 1])
-def test_it_reports_a_file_that_breaks_midway_also_from_a_worker(tmp_path, medicine, workers):
+def test_it_reports_a_file_that_breaks_midway_also_when_prepared_ahead(tmp_path, medicine, workers):
     rows = [row(**{"住院号": f"ZY{i:05d}"}) for i in range(400)]
     good = write_csv(tmp_path / "good.csv", rows, encoding="utf-8").read_bytes()
     path = tmp_path / "in.csv"
@@ -431,3 +433,25 @@ def test_it_reports_a_file_that_breaks_midway_also_from_a_worker(tmp_path, medic
     # Whole batches from before the bad bytes are in, as in any failed run.
     written = Encounter.objects.count()
     assert written > 0 and written % 100 == 0
+
+
+def test_the_preparing_thread_stops_when_the_import_stops_reading():
+    from huifang.patients.importing.mapping import map_headers
+    from huifang.patients.importing.parallel import prepare_ahead
+    from huifang.patients.importing.prepare import RowPreparer
+    from huifang.patients.importing.reader import RawRow
+
+    def endless():
+        i = 0
+        while True:
+            i += 1
+            yield RawRow(number=i, line=i + 1, cells=row(**{"住院号": f"ZY{i:08d}"}))
+
+    preparer = RowPreparer(map_headers(HEADER), default_kind="", today=datetime.date(2026, 11, 24))
+    outcomes = prepare_ahead(endless(), preparer)
+    first_row, prepared, reason = next(outcomes)
+    assert (first_row.number, prepared.number, reason) == (1, "ZY00000001", "")
+    assert any(t.name == "import-prepare" for t in threading.enumerate())
+    outcomes.close()
+    assert not any(t.name == "import-prepare" for t in threading.enumerate())
+    assert sys.getswitchinterval() == pytest.approx(0.005)
