@@ -19,7 +19,11 @@ from huifang.accounts.models import User
 from huifang.core.bulk import RowWriter, allocate_ids_for, fresh_uuids
 from huifang.core.crypto import decrypt, encrypt_many, lookup_hash
 from huifang.core.services import audit_diff, audit_record
-from huifang.patients.importing.prepare import Prepared
+from huifang.patients.importing.prepare import (
+    Prepared,
+    is_legacy_fingerprint,
+    legacy_fingerprint,
+)
 from huifang.patients.models import (
     AbnormalFinding,
     Diagnosis,
@@ -256,7 +260,10 @@ class BatchWriter:
         todo = []
         for p in batch:
             found = existing.get(p.number)
-            if found is not None and found[1] == p.fingerprint:
+            if found is not None and (
+                found[1] == p.fingerprint
+                or (is_legacy_fingerprint(found[1]) and found[1] == legacy_fingerprint(p))
+            ):
                 self.counts.unchanged += 1
             else:
                 todo.append(p)
