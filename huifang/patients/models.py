@@ -26,15 +26,18 @@ class Patient(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     record_number = models.CharField(_("medical record number"), max_length=32, unique=True)
     name = models.CharField(_("full name"), max_length=50)
-    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True, db_index=True)
-    name_initials = models.CharField(_("pinyin initials"), max_length=50, blank=True, db_index=True)
+    # Searched by prefix only: one pattern index each (see Meta), not Django's
+    # two per indexed text column on PostgreSQL.
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True)
+    name_initials = models.CharField(_("pinyin initials"), max_length=50, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
     occupation = models.CharField(_("occupation"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     id_number = EncryptedTextField(_("ID number"), blank=True)
-    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Looked up by equality only: a plain index (see Meta), no pattern one.
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
     deceased_on = models.DateField(_("date of death"), null=True, blank=True)
     do_not_contact = models.JSONField(
         _("do not contact by"),
@@ -55,6 +58,19 @@ class Patient(models.Model):
         permissions = [
             ("reveal_phone", "Can reveal a patient's full phone number"),
             ("reveal_id_number", "Can reveal a patient's ID number"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["name_pinyin"],
+                name="patient_pinyin_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["name_initials"],
+                name="patient_initials_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(fields=["id_number_hash"], name="patient_id_number_hash"),
         ]
 
     def __str__(self) -> str:
@@ -88,8 +104,13 @@ class PhoneNumber(models.Model):
         SUSPENDED = "suspended", _("Suspended")
         UNKNOWN = "unknown", _("Not yet checked")
 
+    # No index of its own: the unique (patient, number) serves lookups by patient.
     patient = models.ForeignKey(
-        Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="phones"
+        Patient,
+        verbose_name=_("patient"),
+        on_delete=models.CASCADE,
+        related_name="phones",
+        db_index=False,
     )
     number = models.CharField(_("number (E.164)"), max_length=20)
     owner = models.CharField(_("whose number"), max_length=10, choices=Owner.choices)
@@ -143,17 +164,20 @@ class Encounter(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     number = models.CharField(_("encounter number"), max_length=40)
+    # No index of its own: (department, kind) in Meta serves lookups by department.
     department = models.ForeignKey(
         Department,
         verbose_name=_("department"),
         on_delete=models.PROTECT,
         related_name="encounters",
+        db_index=False,
     )
     attending_doctor = models.CharField(_("attending doctor"), max_length=50, blank=True)
     responsible_nurse = models.CharField(_("responsible nurse"), max_length=50, blank=True)
     admitted_on = models.DateField(_("admission date"), null=True, blank=True)
-    discharged_on = models.DateField(_("discharge date"), null=True, blank=True, db_index=True)
-    visit_on = models.DateField(_("visit date"), null=True, blank=True, db_index=True)
+    # Indexed where set (see Meta): a stay has no visit date, a visit no discharge.
+    discharged_on = models.DateField(_("discharge date"), null=True, blank=True)
+    visit_on = models.DateField(_("visit date"), null=True, blank=True)
     chief_complaint = models.TextField(_("symptoms on admission"), blank=True)
     treatment = models.TextField(_("treatment"), blank=True)
     discharge_orders = models.TextField(_("discharge orders"), blank=True)
@@ -175,7 +199,19 @@ class Encounter(models.Model):
                 fields=["source_system", "number"], name="encounter_unique_number_per_source"
             ),
         ]
-        indexes = [models.Index(fields=["department", "kind"])]
+        indexes = [
+            models.Index(fields=["department", "kind"]),
+            models.Index(
+                fields=["discharged_on"],
+                name="encounter_discharged_on",
+                condition=models.Q(discharged_on__isnull=False),
+            ),
+            models.Index(
+                fields=["visit_on"],
+                name="encounter_visit_on",
+                condition=models.Q(visit_on__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
@@ -190,7 +226,8 @@ class Diagnosis(models.Model):
     encounter = models.ForeignKey(
         Encounter, verbose_name=_("encounter"), on_delete=models.CASCADE, related_name="diagnoses"
     )
-    code = models.CharField(_("ICD-10 code"), max_length=20, blank=True, db_index=True)
+    # Matched by prefix (ICD-10 ranges) and equality: one pattern index (see Meta).
+    code = models.CharField(_("ICD-10 code"), max_length=20, blank=True)
     name = models.CharField(_("diagnosis"), max_length=200)
     is_primary = models.BooleanField(_("primary"), default=False)
     is_sensitive = models.BooleanField(
@@ -204,6 +241,11 @@ class Diagnosis(models.Model):
         verbose_name = _("diagnosis")
         verbose_name_plural = _("diagnoses")
         ordering = ["position", "id"]
+        indexes = [
+            models.Index(
+                fields=["code"], name="diagnosis_code_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}".strip()

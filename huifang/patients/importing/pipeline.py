@@ -25,7 +25,13 @@ from huifang.accounts.models import Department, User
 from huifang.core.errors import ApplicationError
 from huifang.core.services import audit_record
 from huifang.patients.importing.mapping import ColumnMapping, looks_usable, map_headers
-from huifang.patients.importing.parallel import PARALLEL_MIN_ROWS, prepare_ahead, prepare_here
+from huifang.patients.importing.parallel import (
+    PARALLEL_MIN_ROWS,
+    prepare_ahead,
+    prepare_here,
+    prepare_in_worker,
+    worker_possible,
+)
 from huifang.patients.importing.prepare import Prepared, RowPreparer
 from huifang.patients.importing.reader import RejectsWriter, TableReader, detect_format
 from huifang.patients.importing.writer import BatchWriter, synthetic_record_number
@@ -61,9 +67,10 @@ class ImportOptions:
     today: date | None = None
     actor: User | None = None
     output_dir: Path | None = None
-    # Rows prepared by a thread while this one writes: ``None`` when the file
-    # is large enough, 0 never, 1 always.
-    workers: int | None = None
+    # Where rows are prepared while this thread writes (``parallel``):
+    # "inline", "thread", "worker" (a forked process), or ``None`` to choose:
+    # inline for small files, else a worker where forking is safe, else a thread.
+    preparing: str | None = None
 
 
 @dataclass
@@ -261,12 +268,17 @@ def import_encounters(
 
             batch: list[Prepared] = []
             keys: set[str] = set()
-            rows = rows if first is None else _chain(first, rows)
-            if _prepare_ahead(options, run.rows_expected):
-                outcomes = prepare_ahead(rows, preparer)
+            preparing = _preparing(options, run.rows_expected)
+            if preparing == "worker":
+                rows.close()  # the worker reads the file itself, from the start
+                outcomes = prepare_in_worker(
+                    lambda: TableReader(path, fmt, extra_headers=overrides).rows(), preparer
+                )
             else:
-                outcomes = prepare_here(rows, preparer)
-            with closing(outcomes):  # the preparing thread ends with the loop, however it ends
+                rows = rows if first is None else _chain(first, rows)
+                ahead = preparing == "thread"
+                outcomes = (prepare_ahead if ahead else prepare_here)(rows, preparer)
+            with closing(outcomes):  # a worker or thread ends with the loop, however it ends
                 for row, prepared, reason in outcomes:
                     counts.rows += 1
                     if prepared is None:
@@ -335,10 +347,12 @@ def import_encounters(
     )
 
 
-def _prepare_ahead(options: ImportOptions, rows_expected: int) -> bool:
-    if options.workers is None:
-        return rows_expected >= PARALLEL_MIN_ROWS
-    return options.workers > 0
+def _preparing(options: ImportOptions, rows_expected: int) -> str:
+    if options.preparing is not None:
+        return options.preparing
+    if rows_expected < PARALLEL_MIN_ROWS:
+        return "inline"
+    return "worker" if worker_possible() else "thread"
 
 
 @contextmanager

@@ -125,3 +125,48 @@ def test_it_resumes_after_sigkill_without_loss_or_duplicates(tmp_path):
     snapshot_clean = run(["shell", "--no-imports", "-c", SNAPSHOT], clean_env).stdout
     assert json.loads(snapshot_killed)[1]  # there is data to compare
     assert snapshot_killed == snapshot_clean
+
+
+WORKER_VICTIM = """
+import os, signal, sys
+import django
+django.setup()
+from datetime import date
+from huifang.patients.importing.mapping import map_headers
+from huifang.patients.importing.parallel import prepare_in_worker
+from huifang.patients.importing.prepare import RowPreparer
+from huifang.patients.importing.reader import RawRow
+from huifang.patients.tests.test_import_pipeline import HEADER, row
+
+def rows():
+    for i in range(10**7):
+        yield RawRow(number=i + 1, line=i + 2, cells=row(**{"住院号": f"ZY{i:08d}"}))
+
+preparer = RowPreparer(map_headers(HEADER), default_kind="", today=date(2026, 11, 24))
+outcomes = prepare_in_worker(rows, preparer)
+next(outcomes)
+import multiprocessing
+print(multiprocessing.active_children()[0].pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return any(line.split()[:2] == ["State:", "Z"] for line in status)
+    except FileNotFoundError:
+        return True
+
+
+def test_a_preparing_worker_ends_when_the_import_is_killed(tmp_path):
+    env = _env(tmp_path, HUIFANG_ENV="test", DJANGO_SETTINGS_MODULE="huifang.settings")
+    victim = subprocess.run(
+        [sys.executable, "-c", WORKER_VICTIM], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert victim.returncode == -signal.SIGKILL, victim.stderr
+    worker = int(victim.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while not _gone(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(worker), "the worker outlived the import"

@@ -405,29 +405,32 @@ def _database_snapshot():
     return patients, encounters, phones
 
 
-def test_it_imports_the_same_with_rows_prepared_by_a_thread_ahead(tmp_path, medicine):
+@pytest.mark.parametrize("preparing", ["thread", "worker"])
+def test_it_imports_the_same_with_rows_prepared_ahead(tmp_path, medicine, preparing):
     path = write_csv(tmp_path / "in.csv", DIRTY_ROWS)
-    here = run_import(path, workers=0, output_dir=tmp_path / "here")
+    here = run_import(path, preparing="inline", output_dir=tmp_path / "here")
     expected = _database_snapshot()
     Encounter.objects.all().delete()
     Patient.objects.all().delete()
-    ahead = run_import(path, workers=1, output_dir=tmp_path / "ahead")
+    ahead = run_import(path, preparing=preparing, output_dir=tmp_path / "ahead")
     assert ahead.counts == here.counts
     assert _database_snapshot() == expected
     assert Path(ahead.rejects_file).read_bytes() == Path(here.rejects_file).read_bytes()
     assert Path(ahead.warnings_file).read_bytes() == Path(here.warnings_file).read_bytes()
-    again = run_import(path, workers=1, output_dir=tmp_path / "again")
+    again = run_import(path, preparing=preparing, output_dir=tmp_path / "again")
     assert (again.counts.unchanged, again.counts.created, again.counts.updated) == (4, 0, 0)
 
 
-@pytest.mark.parametrize("workers", [0, 1])
-def test_it_reports_a_file_that_breaks_midway_also_when_prepared_ahead(tmp_path, medicine, workers):
+@pytest.mark.parametrize("preparing", ["inline", "thread", "worker"])
+def test_it_reports_a_file_that_breaks_midway_also_when_prepared_ahead(
+    tmp_path, medicine, preparing
+):
     rows = [row(**{"住院号": f"ZY{i:05d}"}) for i in range(400)]
     good = write_csv(tmp_path / "good.csv", rows, encoding="utf-8").read_bytes()
     path = tmp_path / "in.csv"
     path.write_bytes(good + b"\xff\xfe\xfa broken,\r\n")
     with pytest.raises(UnreadableFile, match="无法按 utf-8 解码"):
-        run_import(path, workers=workers, encoding="utf-8", batch_size=100)
+        run_import(path, preparing=preparing, encoding="utf-8", batch_size=100)
     run = ImportRun.objects.get()
     assert run.status == "failed"
     # Whole batches from before the bad bytes are in, as in any failed run.
