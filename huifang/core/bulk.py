@@ -4,17 +4,21 @@ Django's ``bulk_create`` prepares every value through the query compiler
 and builds a model instance per row; for a million rows that overhead
 dominates. Here each column's values are prepared by the field itself
 (once per distinct value for dates and times, which repeat a great deal)
-and handed to the database's own fast path: ``COPY … FROM STDIN`` on
-PostgreSQL (psycopg 3), ``executemany`` on SQLite.
+and handed to the database's own fast path: ``COPY … FROM STDIN`` in
+binary format on PostgreSQL (psycopg 3; a third of the client's CPU of the
+text format, and no parsing of dates and numbers on the server),
+``executemany`` on SQLite.
 
 Used by the HIS import and by follow-up task generation.
 """
 
 import os
 import time
+import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from psycopg.types.json import Jsonb
 
 from huifang.core.crypto import EncryptedTextField
 
@@ -167,7 +171,10 @@ class RowWriter:
         ]
         quote = self.connection.ops.quote_name
         self.table = quote(model._meta.db_table)
-        self.names = ", ".join(quote(field.column) for field in fields)
+        self.columns = [field.column for field in fields]
+        self.names = ", ".join(quote(column) for column in self.columns)
+        self._oids: list[int] | None = None
+        self._fixes: list[tuple[int, Preparer]] = []
         self.marks = ", ".join(["%s"] * len(fields))
 
     def write(self, rows: Sequence[Sequence]) -> int:
@@ -193,11 +200,20 @@ class RowWriter:
 
     def _copy(self, cursor, rows) -> int:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        oids, fixes = self._binary_types(raw)
+        if fixes:
+            columns: list = list(zip(*rows, strict=True))
+            for i, fix in fixes:
+                columns[i] = map(fix, columns[i])
+            rows = zip(*columns, strict=True)
         if not self.skip_conflicts:
-            with raw.copy(f"COPY {self.table} ({self.names}) FROM STDIN") as copy:
+            with raw.copy(f"COPY {self.table} ({self.names}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(oids)
+                count = 0
                 for row in rows:
                     copy.write_row(row)
-            return len(rows)
+                    count += 1
+            return count
         staging = "huifang_bulk_staging_" + self.table.strip('"')
         # Every time: behind a transaction-pooling proxy the next batch may
         # run in another server session.
@@ -205,7 +221,8 @@ class RowWriter:
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608
             f"SELECT {self.names} FROM {self.table} WITH NO DATA"
         )
-        with raw.copy(f"COPY {staging} ({self.names}) FROM STDIN") as copy:
+        with raw.copy(f"COPY {staging} ({self.names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(oids)
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
@@ -215,6 +232,37 @@ class RowWriter:
         inserted = cursor.rowcount
         cursor.execute(f"TRUNCATE {staging}")
         return inserted
+
+    def _binary_types(self, raw) -> tuple[list[int], list[tuple[int, Preparer]]]:
+        """The columns' type oids (read once), and the conversions binary COPY needs:
+        UUIDs given as hex text become ``UUID``s, JSON given as text is sent as it is."""
+        if self._oids is None:
+            raw.execute(
+                "SELECT attname, atttypid FROM pg_attribute "
+                "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                [self.table],
+            )
+            by_name = dict(raw.fetchall())
+            oids = [int(by_name[column]) for column in self.columns]
+            self._oids = oids
+            self._fixes = [(i, _FIXES[oid]) for i, oid in enumerate(oids) if oid in _FIXES]
+        return self._oids, self._fixes
+
+
+def _uuid(value):
+    return uuid.UUID(value) if isinstance(value, str) else value
+
+
+def _json_text(value):
+    return Jsonb(value, dumps=_as_is) if isinstance(value, str) else value
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+_UUID_OID, _JSON_OID, _JSONB_OID = 2950, 114, 3802
+_FIXES: dict[int, Preparer] = {_UUID_OID: _uuid, _JSON_OID: _json_text, _JSONB_OID: _json_text}
 
 
 def insert_rows(
