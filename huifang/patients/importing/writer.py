@@ -520,6 +520,14 @@ class BatchWriter:
             candidates.setdefault(patient.name, {}).setdefault(patient.birth_date, []).append(
                 patient
             )
+        # A patient made earlier from the same name, birth and key (the
+        # synthetic record number) is the same patient: a corrected row of a
+        # file without record numbers and phones finds it by that number.
+        synthetic = {i: _synthetic_record_number(self.source, todo[i]) for i in indexes}
+        by_synthetic = {
+            patient.record_number: patient
+            for patient in self._stored_patients("record_number", set(synthetic.values()))
+        }
         for i in indexes:
             p = todo[i]
             numbers = {phone.number for phone in p.phones}
@@ -535,8 +543,8 @@ class BatchWriter:
                 if match is not None:
                     break
             if match is None:
-                record_number = _synthetic_record_number(self.source, p)
-                match = to_create.get(record_number)
+                record_number = synthetic[i]
+                match = by_synthetic.get(record_number) or to_create.get(record_number)
                 if match is None:
                     match = to_create[record_number] = _new_patient(p, record_number)
             result[i] = match

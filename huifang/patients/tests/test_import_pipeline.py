@@ -490,3 +490,16 @@ def test_rows_imported_by_the_previous_version_come_back_unchanged(tmp_path, med
     )
     assert (corrected.counts.unchanged, corrected.counts.updated) == (1, 1)
     assert Encounter.objects.get(number="ZY0002").attending_doctor == "赵医生"
+
+
+def test_a_corrected_row_without_record_number_or_phone_updates_its_patient(tmp_path, medicine):
+    # No record number, no ID number, no phone: the patient's number is made
+    # from the name, birth date and encounter number, and found again by it.
+    anonymous = {"病案号": "", "身份证号": "", "联系电话": "", "联系人及电话": ""}
+    first = run_import(write_csv(tmp_path / "a.csv", [row(**anonymous)]))
+    assert (first.counts.created, first.counts.patients_created) == (1, 1)
+    fixed = row(**anonymous, **{"主治医师": "赵医生"})
+    again = run_import(write_csv(tmp_path / "b.csv", [fixed]), output_dir=tmp_path / "b")
+    assert (again.counts.updated, again.counts.rejected, again.counts.patients_created) == (1, 0, 0)
+    assert Patient.objects.count() == 1
+    assert Encounter.objects.get(number="ZY0001").attending_doctor == "赵医生"
