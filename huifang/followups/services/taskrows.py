@@ -17,13 +17,12 @@ existing tasks); this module only writes them.
 """
 
 import json
-import os
-import time
 from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 
+from huifang.core.bulk import fresh_uuids
 from huifang.followups.models import FollowUpTask
 from huifang.followups.scheduling import TaskShape
 
@@ -54,24 +53,6 @@ COLUMNS = _OWN_COLUMNS + _SHAPE_COLUMNS + _TIME_COLUMNS
 
 # A new task row: (shape, patient id, encounter id, phone id or None).
 NewTask = tuple[TaskShape, int, int, int | None]
-
-
-def uuid7_hexes(count: int) -> list[str]:
-    """``count`` fresh time-ordered UUIDs (version 7: milliseconds, then 74 random bits) as 32 hex digits.
-
-    As unguessable in a link as a random UUID, but new tasks' ids land at
-    the end of the ``uuid`` index instead of all over it: a million new
-    tasks write to a few index pages, not to every page of a large index.
-    """
-    stamp = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
-    head = (stamp << 80) | (7 << 76)
-    data = os.urandom(10 * count)
-    hexes = []
-    for i in range(0, 10 * count, 10):
-        bits = int.from_bytes(data[i : i + 10], "big")  # 80 random bits, 74 used
-        low = ((bits >> 68) & 0xFFF) << 64 | (0b10 << 62) | (bits & ((1 << 62) - 1))
-        hexes.append(f"{head | low:032x}")
-    return hexes
 
 
 def _copy_text(value) -> str:
@@ -157,7 +138,7 @@ class TaskRowWriter:
         """
         if not rows:
             return 0, []
-        uuids = uuid7_hexes(len(rows))
+        uuids = fresh_uuids(len(rows))  # time-ordered: the uuid index grows at its end
         rendered = self._rendered
         render = self._render
         if self.postgres:

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from huifang.core.bulk import fresh_uuids
 from huifang.followups.models import FollowUpTask, Plan
 from huifang.followups.scheduling import (
     EncounterFacts,
@@ -30,7 +31,7 @@ from huifang.followups.scheduling import (
 )
 from huifang.followups.selectors import load_active_plans
 from huifang.followups.services import generation
-from huifang.followups.services.taskrows import TaskRowWriter, uuid7_hexes
+from huifang.followups.services.taskrows import TaskRowWriter
 from huifang.testing.factories import EncounterFactory, PatientFactory, PhoneFactory
 
 pytestmark = pytest.mark.django_db  # the calendar reads the holiday table
@@ -225,7 +226,7 @@ def test_the_remembering_scheduler_plans_each_encounter_as_a_fresh_one(
 
 
 def test_time_ordered_uuids_are_version_7_and_distinct():
-    hexes = uuid7_hexes(1000)
+    hexes = fresh_uuids(1000)
     assert len(set(hexes)) == 1000
     parsed = [uuid.UUID(h) for h in hexes]
     assert {u.version for u in parsed} == {7}
