@@ -45,3 +45,10 @@ def test_the_dashboard_filters_redraw_the_charts_and_stay_in_the_address(
     # The address is the view: opening it again shows the same filter chosen.
     page.reload()
     assert page.get_by_label("科室").input_value() == "MED"
+
+    # Another period redraws the charts, and the links to the other reports follow it.
+    page.get_by_label("月份或季度").fill("2026-10")
+    page.get_by_label("月份或季度").press("Enter")
+    page.wait_for_url("**period=2026-10**")
+    summary = page.get_by_test_id("report-nav").get_by_role("link", name="摘要")
+    assert summary.get_attribute("href").endswith("?period=2026-10")
