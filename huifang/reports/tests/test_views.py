@@ -139,6 +139,8 @@ class TestAgentsTable:
         login("manager")
         html = client.get(f"/reports/{NOV}").content.decode()
         assert 'data-testid="agents"' in html
+        # The required completion rate, not the questionnaires' "required" (必答).
+        assert "<th>要求完成率</th>" in html and "必答" not in html
 
 
 class TestControlSignals:
