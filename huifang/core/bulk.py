@@ -207,13 +207,7 @@ class RowWriter:
                 columns[i] = map(fix, columns[i])
             rows = zip(*columns, strict=True)
         if not self.skip_conflicts:
-            with raw.copy(f"COPY {self.table} ({self.names}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(oids)
-                count = 0
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
-            return count
+            return self._copy_into(raw, self.table, rows, oids)
         staging = "huifang_bulk_staging_" + self.table.strip('"')
         # Every time: behind a transaction-pooling proxy the next batch may
         # run in another server session.
@@ -221,10 +215,7 @@ class RowWriter:
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608
             f"SELECT {self.names} FROM {self.table} WITH NO DATA"
         )
-        with raw.copy(f"COPY {staging} ({self.names}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(oids)
-            for row in rows:
-                copy.write_row(row)
+        self._copy_into(raw, staging, rows, oids)
         cursor.execute(
             f"INSERT INTO {self.table} ({self.names}) SELECT {self.names} FROM {staging} "  # noqa: S608
             "ON CONFLICT DO NOTHING"
@@ -232,6 +223,15 @@ class RowWriter:
         inserted = cursor.rowcount
         cursor.execute(f"TRUNCATE {staging}")
         return inserted
+
+    def _copy_into(self, raw, table: str, rows, oids: list[int]) -> int:
+        with raw.copy(f"COPY {table} ({self.names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(oids)
+            count = 0
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
 
     def _binary_types(self, raw) -> tuple[list[int], list[tuple[int, Preparer]]]:
         """The columns' type oids (read once), and the conversions binary COPY needs:

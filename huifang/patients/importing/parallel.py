@@ -101,6 +101,25 @@ def _consume(chunks: queue.Queue) -> Iterator[Outcome]:
         yield from item
 
 
+def _handed_over(
+    thread: threading.Thread,
+    chunks: queue.Queue,
+    stop: threading.Event,
+    before_join: Callable[[], None] | None = None,
+) -> Iterator[Outcome]:
+    """Start ``thread`` (which fills ``chunks``) and yield what it hands over; on
+    the way out, however it ends, ``stop`` it (after ``before_join``) and join it."""
+    with _quick_switching():
+        thread.start()
+        try:
+            yield from _consume(chunks)
+        finally:
+            stop.set()
+            if before_join is not None:
+                before_join()
+            thread.join()
+
+
 def prepare_ahead(rows: Iterator[RawRow], preparer: RowPreparer) -> Iterator[Outcome]:
     """``prepare_here(rows, preparer)``, computed by a thread a few chunks ahead.
 
@@ -132,13 +151,7 @@ def prepare_ahead(rows: Iterator[RawRow], preparer: RowPreparer) -> Iterator[Out
         put(None)
 
     thread = threading.Thread(target=work, name="import-prepare", daemon=True)
-    with _quick_switching():
-        thread.start()
-        try:
-            yield from _consume(chunks)
-        finally:
-            stop.set()
-            thread.join()
+    yield from _handed_over(thread, chunks, stop)
 
 
 # What the worker sends: one byte saying what follows, then its pickle.
@@ -179,20 +192,18 @@ def prepare_in_worker(
                 put(payload if kind == _ERROR else None)
                 return
 
+    def end_worker() -> None:
+        # The worker gone, the pipe has no writer: the receiving thread sees
+        # its end (or ``stop``) and returns before the pipe is closed.
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+
     thread = threading.Thread(target=receive, name="import-receive", daemon=True)
-    with _quick_switching():
-        thread.start()
-        try:
-            yield from _consume(chunks)
-        finally:
-            # The worker gone, the pipe has no writer: the receiving thread
-            # sees its end (or ``stop``) and returns before the pipe is closed.
-            stop.set()
-            if worker.is_alive():
-                worker.terminate()
-            worker.join()
-            thread.join()
-            receiver.close()
+    try:
+        yield from _handed_over(thread, chunks, stop, before_join=end_worker)
+    finally:
+        receiver.close()
 
 
 def _work(make_rows, preparer: RowPreparer, sender, receiver) -> None:
@@ -207,11 +218,9 @@ def _work(make_rows, preparer: RowPreparer, sender, receiver) -> None:
 
     try:
         try:
-            for row in make_rows():
-                try:
-                    chunk.append((None, preparer.prepare(row), ""))
-                except Rejected as exc:
-                    chunk.append((row, None, exc.reason))
+            for row, prepared, reason in prepare_here(make_rows(), preparer):
+                # The row's cells travel only when rejected (the rejects file needs them).
+                chunk.append((row if prepared is None else None, prepared, reason))
                 if len(chunk) >= _CHUNK_ROWS:
                     send(_ROWS, chunk)
                     chunk = []

@@ -213,7 +213,8 @@ def _fingerprint(parts: list) -> str:
 
 
 def is_legacy_fingerprint(stored: str) -> bool:
-    return not stored.startswith(FINGERPRINT_VERSION)
+    """A fingerprint an earlier version wrote ("" is none: an encounter made by hand)."""
+    return bool(stored) and not stored.startswith(FINGERPRINT_VERSION)
 
 
 def _fingerprint_parts(p, raw: dict, encounter: dict) -> list:
