@@ -8,4 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from huifang.core import checks  # noqa: F401  (registers the checks)
+        from huifang.core import (
+            checks,  # noqa: F401  (registers the checks)
+            lookups,  # noqa: F401  (registers field__any_of)
+        )

@@ -34,15 +34,18 @@ from huifang.patients.models import (
 
 
 def id_filter(field: str, ids: Iterable[int]) -> Q:
-    """``field IN ids`` — or, for many ids packed close together, ``field BETWEEN lo AND hi``.
+    """``field IN ids`` — for many ids packed close together ``field BETWEEN lo AND hi``.
 
     Encounters written by one import have consecutive ids: a range is far
     cheaper to build and to run than thousands of parameters. The range may
-    hold a few other rows; callers keep only the ids they asked for.
+    hold a few other rows; callers keep only the ids they asked for. Many
+    scattered ids go as one array (``core.lookups.AnyOf``).
     """
     ids = sorted(set(ids))
     if len(ids) > 50 and len(ids) * 2 >= ids[-1] - ids[0] + 1:
         return Q(**{f"{field}__gte": ids[0], f"{field}__lte": ids[-1]})
+    if len(ids) > 50:
+        return Q(**{f"{field}__any_of": ids})
     return Q(**{f"{field}__in": ids})
 
 

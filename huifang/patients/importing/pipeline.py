@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from huifang.accounts.models import Department, User
+from huifang.core.bulk import refresh_statistics
 from huifang.core.errors import ApplicationError
 from huifang.core.services import audit_record
 from huifang.patients.importing.mapping import ColumnMapping, looks_usable, map_headers
@@ -35,10 +36,22 @@ from huifang.patients.importing.parallel import (
 from huifang.patients.importing.prepare import Prepared, RowPreparer
 from huifang.patients.importing.reader import RejectsWriter, TableReader, detect_format
 from huifang.patients.importing.writer import BatchWriter, synthetic_record_number
-from huifang.patients.models import Encounter, ImportRun, ImportSource
+from huifang.patients.models import (
+    AbnormalFinding,
+    Diagnosis,
+    Encounter,
+    ImportRun,
+    ImportSource,
+    Patient,
+    PhoneNumber,
+    Procedure,
+)
 from huifang.patients.signals import encounters_written
 
 logger = logging.getLogger(__name__)
+
+# The tables a bulk import fills; their statistics are refreshed after a large one.
+IMPORTED_MODELS = (Patient, PhoneNumber, Encounter, Diagnosis, Procedure, AbnormalFinding)
 
 __all__ = [
     "DepartmentResolver",
@@ -298,6 +311,8 @@ def import_encounters(
         )
         raise
     rejects.close()
+    if not options.dry_run:
+        refresh_statistics(IMPORTED_MODELS, counts.created + counts.updated)
     seconds = time.monotonic() - started
     run.rows = counts.rows
     run.created = counts.created
