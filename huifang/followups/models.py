@@ -199,10 +199,26 @@ class FollowUpTask(models.Model):
         related_name="tasks",
         db_index=False,
     )
-    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT)
+    # Foreign keys but patient and encounter hold no constraint in the database
+    # (db_constraint=False): each would cost a check per new task at commit —
+    # most of writing a back-fill's history, 97 % of whose rows never change
+    # again. The rows they point at (plans, touchpoints, phone numbers, users,
+    # tasks) are only ever deleted through the ORM, which keeps PROTECT and
+    # SET_NULL. Only open tasks are indexed by plan (a plan change re-plans them).
+    plan = models.ForeignKey(
+        Plan,
+        verbose_name=_("plan"),
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+    )
     plan_version = models.PositiveIntegerField(_("plan version"))
     touchpoint = models.ForeignKey(
-        Touchpoint, verbose_name=_("touchpoint"), on_delete=models.PROTECT
+        Touchpoint,
+        verbose_name=_("touchpoint"),
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
     )
     sequence = models.PositiveSmallIntegerField(_("repeat number"), default=0)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -212,7 +228,7 @@ class FollowUpTask(models.Model):
     due_from = models.DateField(_("due from"))
     due_until = models.DateField(_("due until"))
     first_slot = models.DateTimeField(_("first slot"))
-    next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     max_attempts = models.PositiveSmallIntegerField(_("maximum attempts"), default=3)
     priority = models.IntegerField(_("priority"), default=0)
@@ -223,6 +239,8 @@ class FollowUpTask(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     merged_into = models.ForeignKey(
         "self",
@@ -232,6 +250,7 @@ class FollowUpTask(models.Model):
         on_delete=models.SET_NULL,
         related_name="merged_tasks",
         db_index=False,  # a partial index (Meta): most tasks have none
+        db_constraint=False,
     )
     reason = models.JSONField(_("why these dates"), default=dict, blank=True)
     closed_reason = models.CharField(_("why closed"), max_length=200, blank=True)
@@ -243,6 +262,7 @@ class FollowUpTask(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,  # a partial index (Meta): most tasks have none
+        db_constraint=False,
     )
     # The claim: who is working the task now, until when (a renewable lease).
     claimed_by = models.ForeignKey(
@@ -253,6 +273,7 @@ class FollowUpTask(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,  # a partial index (Meta): most tasks have none
+        db_constraint=False,
     )
     lease_expires_at = models.DateTimeField(_("claim expires"), null=True, blank=True)
     # The agent who booked the pending callback; others get it only once it
@@ -265,6 +286,7 @@ class FollowUpTask(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,  # a partial index (Meta): most tasks have none
+        db_constraint=False,
     )
     # Optimistic locking: every change a person could collide with bumps it.
     version = models.PositiveIntegerField(_("version"), default=0)
@@ -285,7 +307,18 @@ class FollowUpTask(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"]),
+            # Queues and the SMS sender read open tasks by next attempt; history
+            # (done, cancelled, window passed) needs no place in this index.
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=models.Q(status__in=["pending", "no_phone"]),
+                name="task_open_next_attempt",
+            ),
+            models.Index(
+                fields=["plan"],
+                condition=models.Q(status__in=["pending", "no_phone"]),
+                name="task_open_plan",
+            ),
             models.Index(fields=["patient", "status"]),
             # "Next task" walks pending tasks in this order and stops at the first free one.
             models.Index(
