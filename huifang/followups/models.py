@@ -185,11 +185,14 @@ class FollowUpTask(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # No index of their own: (patient, status) and one_task_per_touchpoint lead with them.
+    # The patient is the encounter's own (``encounter`` holds the database's
+    # constraint for both): no second check per new task.
     patient = models.ForeignKey(
         Patient,
         verbose_name=_("patient"),
         on_delete=models.PROTECT,
         related_name="tasks",
+        db_constraint=False,
         db_index=False,
     )
     encounter = models.ForeignKey(
@@ -199,11 +202,11 @@ class FollowUpTask(models.Model):
         related_name="tasks",
         db_index=False,
     )
-    # Foreign keys but patient and encounter hold no constraint in the database
+    # Foreign keys other than encounter hold no constraint in the database
     # (db_constraint=False): each would cost a check per new task at commit —
     # most of writing a back-fill's history, 97 % of whose rows never change
-    # again. The rows they point at (plans, touchpoints, phone numbers, users,
-    # tasks) are only ever deleted through the ORM, which keeps PROTECT and
+    # again. The rows they point at (patients, plans, touchpoints, phone numbers,
+    # users, tasks) are only ever deleted through the ORM, which keeps PROTECT and
     # SET_NULL. Only open tasks are indexed by plan (a plan change re-plans them).
     plan = models.ForeignKey(
         Plan,

@@ -1,15 +1,18 @@
 """A task's references keep their rules though most hold no constraint in the database.
 
-Plan, touchpoint, phone, user and merged-into references of a task are
+Patient, plan, touchpoint, phone, user and merged-into references of a task are
 kept by the ORM alone (``db_constraint=False``, so a back-fill's million
 history rows cost no checks at commit): deleting what an open task points
-at is refused or clears the reference, as before.
+at is refused or clears the reference, as before. The encounter keeps its
+constraint, and through it the patient.
 """
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
 from huifang.followups.models import FollowUpTask
+from huifang.patients.models import Encounter
 from huifang.testing.factories import make_task, make_touchpoint
 
 pytestmark = pytest.mark.django_db
@@ -43,3 +46,18 @@ def test_a_user_with_tasks_cannot_be_deleted_and_merges_clear(personas, patient_
     keeper.delete()
     merged.refresh_from_db()
     assert merged.merged_into_id is None
+
+
+def test_a_patient_with_tasks_cannot_be_deleted(patient_medicine):
+    task = make_task(patient_medicine)
+    with pytest.raises(ProtectedError):
+        task.patient.delete()
+    assert FollowUpTask.objects.filter(pk=task.pk, patient=task.patient).exists()
+
+
+def test_the_database_still_refuses_a_task_of_no_encounter(patient_medicine):
+    task = make_task(patient_medicine)
+    missing = Encounter.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FollowUpTask.objects.filter(pk=task.pk).update(encounter_id=missing)
+        connection.check_constraints(table_names=[FollowUpTask._meta.db_table])
