@@ -22,6 +22,7 @@ administrator asks for open tasks to be re-planned.
 """
 
 import logging
+import multiprocessing
 import threading
 import uuid
 from collections import defaultdict
@@ -49,6 +50,7 @@ from huifang.followups.selectors import (
     stop_facts_load,
 )
 from huifang.followups.services.taskrows import NewTask, TaskRowWriter
+from huifang.patients.importing.parallel import worker_possible
 from huifang.patients.models import Encounter
 
 logger = logging.getLogger(__name__)
@@ -148,15 +150,22 @@ def _generate(
     lanes = _lanes(ids)
     if len(lanes) == 1:
         return _generate_lane(ids, now=now, plans=plans, replan_plan_id=replan_plan_id)
-    with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="generation") as pool:
-        results = list(
-            pool.map(
-                lambda lane: _generate_lane(
-                    lane, now=now, plans=plans, replan_plan_id=replan_plan_id, own_connection=True
-                ),
-                lanes,
+    if worker_possible():
+        results = _lanes_in_processes(lanes, now=now, plans=plans, replan_plan_id=replan_plan_id)
+    else:
+        with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="generation") as pool:
+            results = list(
+                pool.map(
+                    lambda lane: _generate_lane(
+                        lane,
+                        now=now,
+                        plans=plans,
+                        replan_plan_id=replan_plan_id,
+                        own_connection=True,
+                    ),
+                    lanes,
+                )
             )
-        )
     result = GenerationResult()
     for lane_result in results:
         for key, value in lane_result.as_dict().items():
@@ -228,6 +237,70 @@ def _generate_lane(
     finally:
         if own_connection:
             connections.close_all()  # this thread's connections only
+
+
+def _lanes_in_processes(
+    lanes: list[list[int]], *, now: datetime, plans: list[PlanRules], replan_plan_id: int | None
+) -> list[GenerationResult]:
+    """The first lane planned here, each other one in a forked process of its own.
+
+    Planning is mostly Python: threads share one core's worth of it (the
+    GIL), processes get a core each. Only from a process with one thread
+    (``worker_possible``: the command line, the nightly job's own process),
+    never from the web or a threaded task consumer. The connections are
+    closed before the fork, so that no child shares this process's socket;
+    each lane opens its own. A lane that fails fails the run (its chunks
+    committed so far stay: planning again finishes the rest).
+    """
+    context = multiprocessing.get_context("fork")
+    connections.close_all()
+    children = []
+    for lane in lanes[1:]:
+        receiving, sending = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_lane_in_child,
+            args=(sending, lane, now, plans, replan_plan_id),
+            name="generation-lane",
+            daemon=True,
+        )
+        child.start()
+        sending.close()
+        children.append((child, receiving))
+    failures = []
+    results = []
+    try:
+        results.append(
+            _generate_lane(lanes[0], now=now, plans=plans, replan_plan_id=replan_plan_id)
+        )
+    finally:
+        for child, receiving in children:
+            try:
+                outcome, payload = receiving.recv()
+            except EOFError:  # killed, or gone without a word
+                outcome, payload = "failed", f"exit code {child.exitcode}"
+            receiving.close()
+            child.join()
+            if outcome == "ok":
+                results.append(payload)
+            else:
+                failures.append(payload)
+    if failures:
+        raise RuntimeError(f"follow-up generation: {len(failures)} lane(s) failed: {failures[0]}")
+    return results
+
+
+def _lane_in_child(sending, lane, now, plans, replan_plan_id) -> None:
+    """A forked lane: plans ``lane`` on its own connection and sends back its result."""
+    try:
+        result = _generate_lane(
+            lane, now=now, plans=plans, replan_plan_id=replan_plan_id, own_connection=True
+        )
+        sending.send(("ok", result))
+    except BaseException as exc:  # reported to the parent, which fails the run
+        logger.exception("follow-up generation lane failed")
+        sending.send(("failed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        sending.close()
 
 
 _reuse = threading.local()

@@ -9,6 +9,7 @@
   with the same tasks as one lane.
 """
 
+import os
 import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -339,8 +340,62 @@ def test_lanes_by_patient_end_with_the_tasks_of_one_lane(monkeypatch):
     lanes = generation._lanes(stays)
     assert len(lanes) == 3
     assert sorted(pk for lane in lanes for pk in lane) == sorted(stays)
-    several = generation.tasks_generate_for_encounters(stays, now=now)
-    assert tasks() == expected
-    assert several.as_dict() == one.as_dict()
-    # And again: nothing new.
-    assert generation.tasks_generate_for_encounters(stays, now=now).created == 0
+    forked = []
+    in_processes = generation._lanes_in_processes
+    monkeypatch.setattr(
+        generation,
+        "_lanes_in_processes",
+        lambda lanes, **kw: forked.append(len(lanes)) or in_processes(lanes, **kw),
+    )
+    # Forked lane processes where forking is safe (the command line), else threads.
+    for fork_safe in (True, False):
+        monkeypatch.setattr(generation, "worker_possible", lambda fork_safe=fork_safe: fork_safe)
+        FollowUpTask.objects.all().delete()
+        several = generation.tasks_generate_for_encounters(stays, now=now)
+        assert tasks() == expected
+        assert several.as_dict() == one.as_dict()
+        # And again: nothing new.
+        assert generation.tasks_generate_for_encounters(stays, now=now).created == 0
+    assert forked == [3, 3]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="lanes need PostgreSQL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_failed_lane_process_fails_the_run_and_planning_again_finishes_it(monkeypatch):
+    Plan.objects.exclude(code="inpatient-discharge").update(is_active=False)
+    stays = [
+        EncounterFactory(
+            patient=PhoneFactory(status="valid", is_primary=True).patient,
+            kind="inpatient",
+            admitted_on=date(2026, 9, 26),
+            discharged_on=date(2026, 10, 1) + timedelta(days=n),
+        ).pk
+        for n in range(10)
+    ]
+    now = datetime(2026, 10, 9, 8, 0, tzinfo=SHANGHAI)
+    monkeypatch.setattr(generation, "CHUNK_SIZE", 4)
+    monkeypatch.setattr(generation, "_generation_threads", lambda: 2)
+    monkeypatch.setattr(generation, "worker_possible", lambda: True)
+    parent = os.getpid()
+    plan_lane = generation._generate_lane
+
+    def failing_in_child(lane, **kwargs):
+        if os.getpid() != parent:
+            raise RuntimeError("the server went away")
+        return plan_lane(lane, **kwargs)
+
+    monkeypatch.setattr(generation, "_generate_lane", failing_in_child)
+    first_lane, _ = generation._lanes(stays)
+    with pytest.raises(
+        RuntimeError, match="1 lane\\(s\\) failed: RuntimeError: the server went away"
+    ):
+        generation.tasks_generate_for_encounters(stays, now=now)
+    planned = set(FollowUpTask.objects.values_list("encounter_id", flat=True))
+    assert planned == set(first_lane)  # the lane planned here is kept
+
+    monkeypatch.setattr(generation, "_generate_lane", plan_lane)
+    generation.tasks_generate_for_encounters(stays, now=now)
+    assert set(FollowUpTask.objects.values_list("encounter_id", flat=True)) == set(stays)
+    assert FollowUpTask.objects.count() == len(
+        set(FollowUpTask.objects.values_list("encounter_id", "touchpoint_id", "sequence"))
+    )
