@@ -246,8 +246,9 @@ def _lanes_in_processes(
 
     Planning is mostly Python: threads share one core's worth of it (the
     GIL), processes get a core each. Only from a process with one thread
-    (``worker_possible``: the command line, the nightly job's own process),
-    never from the web or a threaded task consumer. The connections are
+    (``worker_possible``: the command line, a process-type task worker),
+    never from a threaded server or task consumer, where a fork would copy
+    other threads' locks held. The connections are
     closed before the fork, so that no child shares this process's socket;
     each lane opens its own. A lane that fails fails the run (its chunks
     committed so far stay: planning again finishes the rest).
