@@ -2,8 +2,8 @@
 
 Generates the import benchmark's GB18030 file, imports it with
 `huifang import-encounters` (timed: the reference), then plans the tasks of
-every imported encounter with the scheduling engine in a separate process
-(timed; calls of 50,000 encounters, which generation works through in
+every imported encounter as `huifang plan-tasks --all` does, in a separate
+process (timed; calls of 50,000 encounters, which generation works through in
 chunks, on PostgreSQL in two lanes by patient, the second a forked
 process), and prints encounters/s, the peak memory of that process or a
 lane's, and the ratio scheduling / import for the same
@@ -25,20 +25,14 @@ from import_encounters import bench_environment, drop_database, generate
 
 SCHEDULE = r"""
 import json, resource, time
-from huifang.patients.models import Encounter
-from huifang.followups.services.generation import tasks_generate_for_encounters
+from huifang.followups.services.generation import encounters_for_backfill, tasks_generate_backfill
 from huifang.followups.models import FollowUpTask
-ids = list(Encounter.objects.order_by("id").values_list("id", flat=True))
-BATCH = 50_000  # encounters per call, as a back-fill or the nightly run hands them over
+ids = encounters_for_backfill()  # what `huifang plan-tasks --all` plans
 started = time.monotonic()
 def cpu_now():  # this process and its finished lane processes
     return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
 cpu_started = cpu_now()
-totals = {}
-for i in range(0, len(ids), BATCH):
-    result = tasks_generate_for_encounters(ids[i:i + BATCH])
-    for key, value in vars(result).items():
-        totals[key] = totals.get(key, 0) + value
+totals = tasks_generate_backfill(ids).as_dict()
 seconds = time.monotonic() - started
 cpu = cpu_now() - cpu_started
 by_status = {}

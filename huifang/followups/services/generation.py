@@ -246,7 +246,7 @@ def _lanes_in_processes(
 
     Planning is mostly Python: threads share one core's worth of it (the
     GIL), processes get a core each. Only from a process with one thread
-    (``worker_possible``: the command line, a process-type task worker),
+    (``worker_possible``: ``huifang plan-tasks``, the command line),
     never from a threaded server or task consumer, where a fork would copy
     other threads' locks held. The connections are
     closed before the fork, so that no child shares this process's socket;
@@ -968,6 +968,45 @@ def encounters_for_nightly(*, today: date) -> set[int]:
     ids = set(without_tasks.values_list("pk", flat=True))
     ids.update(repeats_due.values_list("encounter_id", flat=True))
     return ids
+
+
+# Encounters handed to one generation call by a back-fill: one audit entry
+# each, and the id list of a call stays small.
+BACKFILL_BATCH = 50_000
+
+
+def encounters_for_backfill(*, source: str | None = None, since: date | None = None) -> list[int]:
+    """Ids of the encounters a back-fill plans, in id order: all, or of one source, or dated since."""
+    encounters = Encounter.objects.all()
+    if source:
+        encounters = encounters.filter(source_system=source)
+    if since is not None:
+        encounters = encounters.filter(
+            Q(discharged_on__gte=since)
+            | Q(discharged_on__isnull=True, visit_on__gte=since)
+            | Q(discharged_on__isnull=True, visit_on__isnull=True, admitted_on__gte=since)
+        )
+    return list(encounters.order_by("pk").values_list("pk", flat=True))
+
+
+def tasks_generate_backfill(
+    encounter_ids: list[int], *, now: datetime | None = None
+) -> GenerationResult:
+    """Plan many encounters at once (after a back-fill import), ``BACKFILL_BATCH`` per call.
+
+    The same as the jobs an import enqueues batch by batch, in one go:
+    idempotent, so a run stopped half-way is simply started again. From
+    the command line the lanes run as forked processes (``_lanes_in_processes``).
+    """
+    now = now or timezone.now()
+    total = GenerationResult()
+    for start in range(0, len(encounter_ids), BACKFILL_BATCH):
+        result = tasks_generate_for_encounters(
+            encounter_ids[start : start + BACKFILL_BATCH], now=now
+        )
+        for key, value in result.as_dict().items():
+            setattr(total, key, getattr(total, key) + value)
+    return total
 
 
 def tasks_generate_nightly(*, now: datetime | None = None) -> GenerationResult:
