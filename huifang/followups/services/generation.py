@@ -89,6 +89,11 @@ class GenerationResult:
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
 
+    def add(self, other: "GenerationResult") -> None:
+        """Count ``other``'s tasks in this result too (lanes, batches)."""
+        for key, value in other.as_dict().items():
+            setattr(self, key, getattr(self, key) + value)
+
     @property
     def changed(self) -> bool:
         return bool(self.created or self.cancelled or self.merged or self.updated)
@@ -168,8 +173,7 @@ def _generate(
             )
     result = GenerationResult()
     for lane_result in results:
-        for key, value in lane_result.as_dict().items():
-            setattr(result, key, getattr(result, key) + value)
+        result.add(lane_result)
     return result
 
 
@@ -936,6 +940,15 @@ def tasks_replan_for_plan(*, plan: Plan, actor) -> int:
     return changed
 
 
+def _dated_since(since: date) -> Q:
+    """Encounters whose own date (discharge, else visit, else admission) is ``since`` or later."""
+    return (
+        Q(discharged_on__gte=since)
+        | Q(discharged_on__isnull=True, visit_on__gte=since)
+        | Q(discharged_on__isnull=True, visit_on__isnull=True, admitted_on__gte=since)
+    )
+
+
 def encounters_for_nightly(*, today: date) -> set[int]:
     """Encounters the nightly run plans: recent ones without any task, and repeats now due.
 
@@ -944,11 +957,7 @@ def encounters_for_nightly(*, today: date) -> set[int]:
     successor yet (generation decides whether one follows).
     """
     since = today - timedelta(days=NIGHTLY_LOOKBACK_DAYS)
-    recent = Encounter.objects.filter(
-        Q(discharged_on__gte=since)
-        | Q(discharged_on__isnull=True, visit_on__gte=since)
-        | Q(discharged_on__isnull=True, visit_on__isnull=True, admitted_on__gte=since)
-    )
+    recent = Encounter.objects.filter(_dated_since(since))
     without_tasks = recent.filter(~Exists(FollowUpTask.objects.filter(encounter=OuterRef("pk"))))
     successor = FollowUpTask.objects.filter(
         encounter_id=OuterRef("encounter_id"),
@@ -981,11 +990,7 @@ def encounters_for_backfill(*, source: str | None = None, since: date | None = N
     if source:
         encounters = encounters.filter(source_system=source)
     if since is not None:
-        encounters = encounters.filter(
-            Q(discharged_on__gte=since)
-            | Q(discharged_on__isnull=True, visit_on__gte=since)
-            | Q(discharged_on__isnull=True, visit_on__isnull=True, admitted_on__gte=since)
-        )
+        encounters = encounters.filter(_dated_since(since))
     return list(encounters.order_by("pk").values_list("pk", flat=True))
 
 
@@ -1001,11 +1006,9 @@ def tasks_generate_backfill(
     now = now or timezone.now()
     total = GenerationResult()
     for start in range(0, len(encounter_ids), BACKFILL_BATCH):
-        result = tasks_generate_for_encounters(
-            encounter_ids[start : start + BACKFILL_BATCH], now=now
+        total.add(
+            tasks_generate_for_encounters(encounter_ids[start : start + BACKFILL_BATCH], now=now)
         )
-        for key, value in result.as_dict().items():
-            setattr(total, key, getattr(total, key) + value)
     return total
 
 
