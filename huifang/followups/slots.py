@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 
 from huifang.core import calendar
 
@@ -20,6 +21,11 @@ _MAX_DAYS = 400  # guard: no working day with a window for this long means misco
 
 def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_day(moment: datetime) -> date:
+    """The hospital's calendar day at ``moment``."""
+    return timezone.localtime(moment, local_zone()).date()
 
 
 def parse_windows(raw: Sequence | None) -> tuple[Window, ...]:

@@ -111,10 +111,6 @@ def _weekly_cap() -> int:
     return int(getattr(settings, "HUIFANG_WEEKLY_CONTACT_CAP", 2))
 
 
-def _today(now: datetime) -> date:
-    return timezone.localtime(now, slots.local_zone()).date()
-
-
 # --- Generation ---------------------------------------------------------------------
 
 
@@ -224,7 +220,7 @@ def _generate_lane(
 ) -> GenerationResult:
     """Plan ``ids`` chunk by chunk, each chunk in its own transaction."""
     try:
-        plans, scheduler, inserter = _planner(plans, today=_today(now))
+        plans, scheduler, inserter = _planner(plans, today=slots.local_day(now))
         result = GenerationResult()
         for start in range(0, len(ids), CHUNK_SIZE):
             with transaction.atomic():
@@ -724,21 +720,17 @@ def _merge(rows: list[dict], movable: set[int], merge_days: int, merged_away: se
     return pairs
 
 
-def _local_day(moment: datetime) -> date:
-    return timezone.localtime(moment, slots.local_zone()).date()
-
-
 def _spread(rows: list[dict], movable: set[int], cap: int) -> list[tuple[dict, date]]:
     """Movable tasks to push, and to which day, so no 7-day span holds more than ``cap`` contacts."""
     if cap < 1 or len(rows) <= cap:
         return []
     pushes = []
-    taken = [_local_day(row["next_attempt_at"]) for row in rows if row["id"] not in movable]
+    taken = [slots.local_day(row["next_attempt_at"]) for row in rows if row["id"] not in movable]
     for row in sorted(
         (row for row in rows if row["id"] in movable),
         key=lambda r: (r["next_attempt_at"], -r["priority"], r["id"]),
     ):
-        day = _local_day(row["next_attempt_at"])
+        day = slots.local_day(row["next_attempt_at"])
         pushed = scheduling.cap_day(day, taken, cap)
         taken.append(pushed)
         if pushed != day:
@@ -1019,4 +1011,6 @@ def tasks_generate_nightly(*, now: datetime | None = None) -> GenerationResult:
     them as overdue).
     """
     now = now or timezone.now()
-    return tasks_generate_for_encounters(encounters_for_nightly(today=_today(now)), now=now)
+    return tasks_generate_for_encounters(
+        encounters_for_nightly(today=slots.local_day(now)), now=now
+    )

@@ -224,7 +224,7 @@ def _book_callback(task: FollowUpTask, callback_at: datetime) -> None:
     the task is not taken for overdue.
     """
     task.next_attempt_at = callback_at
-    callback_day = timezone.localtime(callback_at, slots.local_zone()).date()
+    callback_day = slots.local_day(callback_at)
     if callback_day > task.due_until:
         task.due_until = callback_day
 

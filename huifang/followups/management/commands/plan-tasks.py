@@ -47,8 +47,7 @@ class Command(BaseCommand):
         if options["nightly"]:
             if options["source"] or options["since"]:
                 raise CommandError("--source and --since go with --all, not --nightly")
-            today = timezone.localtime(now, slots.local_zone()).date()
-            ids = sorted(generation.encounters_for_nightly(today=today))
+            ids = sorted(generation.encounters_for_nightly(today=slots.local_day(now)))
         else:
             ids = generation.encounters_for_backfill(
                 source=options["source"], since=options["since"]
