@@ -4,6 +4,13 @@ Prints, in one run: rows/s end to end, peak memory of the import process, and
 the ratio to a raw reference on the same file (PostgreSQL: COPY of the same
 rows into a bare table; SQLite: executemany into a bare table).
 
+It also prints the schema floor: the rows the import wrote, loaded again into
+a fresh copy of the product's own tables (indexes, constraints) by the
+database alone, with no Python per row, and the import's ratio to it. The
+raw reference measures a bare table; the floor shows how much of the gap is
+the schema itself (unique keys, foreign keys, search indexes) rather than
+the importer.
+
     python bench/import_encounters.py [--rows 1000000] [--database sqlite|postgres]
 
 The database is a fresh one made for the run (a temporary SQLite file, or a
@@ -133,6 +140,90 @@ def raw_reference(path: Path, database: str, dsn: str, sqlite_path: Path) -> flo
     return time.monotonic() - started
 
 
+# The tables an import writes, parents first.
+IMPORT_TABLES = [
+    "accounts_department",
+    "patients_patient",
+    "patients_phonenumber",
+    "patients_encounter",
+    "patients_diagnosis",
+    "patients_procedure",
+    "patients_abnormalfinding",
+]
+
+
+def schema_floor(database: str, env: dict, base: str, work: Path) -> float:
+    """Seconds for the database alone to take in what the import wrote.
+
+    The rows the import left (already normalised, matched and numbered) are
+    loaded into a fresh copy of the product's own tables, with their indexes
+    and constraints, in one transaction, by the database's fast path
+    (PostgreSQL: binary COPY from files; SQLite: INSERT … SELECT from the
+    attached database). No Python touches a row: no importer writing these
+    tables can take less, so this is the floor under the import's time.
+    """
+    floor_env = dict(env)
+    if database == "postgres":
+        import psycopg
+
+        source = env["DATABASE_URL"]
+        dumps = work / "floor"
+        dumps.mkdir(exist_ok=True)
+        with psycopg.connect(source) as conn, conn.cursor() as cur:
+            for table in IMPORT_TABLES:
+                with (
+                    (dumps / f"{table}.bin").open("wb") as out,
+                    cur.copy(f"COPY {table} TO STDOUT (FORMAT BINARY)") as copy,
+                ):
+                    for block in copy:
+                        out.write(block)
+        drop_database(base, "huifang_bench_floor")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE huifang_bench_floor")
+        floor_env["DATABASE_URL"] = f"{base}/huifang_bench_floor"
+        subprocess.run(
+            [sys.executable, "-m", "huifang", "migrate", "--verbosity", "0"],
+            env=floor_env,
+            check=True,
+        )
+        started = time.monotonic()
+        with psycopg.connect(floor_env["DATABASE_URL"]) as conn, conn.cursor() as cur:
+            cur.execute(f"TRUNCATE {', '.join(IMPORT_TABLES)} CASCADE")  # seeded departments
+            for table in IMPORT_TABLES:
+                with (
+                    (dumps / f"{table}.bin").open("rb") as dump,
+                    cur.copy(f"COPY {table} FROM STDIN (FORMAT BINARY)") as copy,
+                ):
+                    for block in iter(lambda d=dump: d.read(1 << 20), b""):
+                        copy.write(block)
+        seconds = time.monotonic() - started
+        drop_database(base, "huifang_bench_floor")
+        return seconds
+    import sqlite3
+
+    source = env["DATABASE_URL"].removeprefix("sqlite:///")
+    target = work / "var" / "floor.sqlite3"
+    floor_env["DATABASE_URL"] = f"sqlite:///{target}"
+    subprocess.run(
+        [sys.executable, "-m", "huifang", "migrate", "--verbosity", "0"],
+        env=floor_env,
+        check=True,
+    )
+    started = time.monotonic()
+    conn = sqlite3.connect(target, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")  # as the product's connections have it
+    conn.execute("ATTACH DATABASE ? AS imported", [source])
+    conn.execute("BEGIN")
+    for table in reversed(IMPORT_TABLES):
+        conn.execute(f"DELETE FROM main.{table}")  # seeded departments
+    for table in IMPORT_TABLES:
+        conn.execute(f"INSERT INTO main.{table} SELECT * FROM imported.{table}")
+    conn.execute("COMMIT")
+    conn.close()
+    return time.monotonic() - started
+
+
 def bench_environment(work: Path, database: str, name: str) -> tuple[dict, str]:
     """Environment for `huifang` on a fresh database: SQLite under ``work`` or PostgreSQL ``name``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HUIFANG_"))}
@@ -203,6 +294,12 @@ def main() -> None:
     label = "COPY" if args.database == "postgres" else "executemany"
     print(f"raw {label} reference: {reference:.1f}s  = {args.rows / reference:,.0f} rows/s")
     print(f"ratio import / raw:  {seconds / reference:.1f}x")
+    floor = schema_floor(args.database, env, base, work)
+    print(
+        f"schema floor:        {floor:.1f}s  = {floor / reference:.1f}x raw "
+        "(the imported rows loaded into the product's tables by the database alone)"
+    )
+    print(f"ratio import / floor: {seconds / floor:.1f}x")
     if args.database == "postgres":
         drop_database(base, "huifang_bench")
     if not args.keep:
