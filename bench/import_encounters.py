@@ -162,14 +162,18 @@ def schema_floor(database: str, env: dict, base: str, work: Path) -> float:
     attached database). No Python touches a row: no importer writing these
     tables can take less, so this is the floor under the import's time.
     """
-    floor_env = dict(env)
+    if database == "postgres":
+        floor_env, _ = bench_environment(work, database, "huifang_bench_floor")
+    else:
+        target = work / "var" / "floor.sqlite3"
+        floor_env = {**env, "DATABASE_URL": f"sqlite:///{target}"}
+    migrate(floor_env)
     if database == "postgres":
         import psycopg
 
-        source = env["DATABASE_URL"]
         dumps = work / "floor"
         dumps.mkdir(exist_ok=True)
-        with psycopg.connect(source) as conn, conn.cursor() as cur:
+        with psycopg.connect(env["DATABASE_URL"]) as conn, conn.cursor() as cur:
             for table in IMPORT_TABLES:
                 with (
                     (dumps / f"{table}.bin").open("wb") as out,
@@ -177,15 +181,6 @@ def schema_floor(database: str, env: dict, base: str, work: Path) -> float:
                 ):
                     for block in copy:
                         out.write(block)
-        drop_database(base, "huifang_bench_floor")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute("CREATE DATABASE huifang_bench_floor")
-        floor_env["DATABASE_URL"] = f"{base}/huifang_bench_floor"
-        subprocess.run(
-            [sys.executable, "-m", "huifang", "migrate", "--verbosity", "0"],
-            env=floor_env,
-            check=True,
-        )
         started = time.monotonic()
         with psycopg.connect(floor_env["DATABASE_URL"]) as conn, conn.cursor() as cur:
             cur.execute(f"TRUNCATE {', '.join(IMPORT_TABLES)} CASCADE")  # seeded departments
@@ -202,13 +197,6 @@ def schema_floor(database: str, env: dict, base: str, work: Path) -> float:
     import sqlite3
 
     source = env["DATABASE_URL"].removeprefix("sqlite:///")
-    target = work / "var" / "floor.sqlite3"
-    floor_env["DATABASE_URL"] = f"sqlite:///{target}"
-    subprocess.run(
-        [sys.executable, "-m", "huifang", "migrate", "--verbosity", "0"],
-        env=floor_env,
-        check=True,
-    )
     started = time.monotonic()
     conn = sqlite3.connect(target, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -245,6 +233,12 @@ def bench_environment(work: Path, database: str, name: str) -> tuple[dict, str]:
     return env, base
 
 
+def migrate(env: dict) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "huifang", "migrate", "--verbosity", "0"], env=env, check=True
+    )
+
+
 def drop_database(base: str, name: str) -> None:
     import psycopg
 
@@ -270,7 +264,7 @@ def main() -> None:
 
     env, base = bench_environment(work, args.database, "huifang_bench")
     huifang = [sys.executable, "-m", "huifang"]
-    subprocess.run([*huifang, "migrate", "--verbosity", "0"], env=env, check=True)
+    migrate(env)
 
     started = time.monotonic()
     done = subprocess.run(

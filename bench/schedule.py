@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from import_encounters import bench_environment, drop_database, generate
+from import_encounters import bench_environment, drop_database, generate, migrate
 
 SCHEDULE = r"""
 import json, resource, time
@@ -56,7 +56,7 @@ def main() -> None:
     generate(csv_path, args.rows)
     env, base = bench_environment(work, args.database, "huifang_bench_schedule")
     huifang = [sys.executable, "-m", "huifang"]
-    subprocess.run([*huifang, "migrate", "--verbosity", "0"], env=env, check=True)
+    migrate(env)
 
     started = time.monotonic()
     subprocess.run(
