@@ -1,13 +1,17 @@
-"""Listens to the patients app: encounters written → their tasks (re)planned.
+"""Listens to the patients app: encounters written → their tasks (re)planned;
+patients deceased → their open tasks cancelled.
 
-The signal is sent once the transaction that wrote the encounters has
-committed, so the worker sees the rows; the planning itself runs in the
-task queue, never in the request or the import.
+``encounters_written`` is sent once the transaction that wrote the
+encounters has committed, so the worker sees the rows; the planning itself
+runs in the task queue, never in the request or the import.
+``patients_deceased`` is sent inside the transaction that records the
+death, and the cancelling happens right there: no queued call to a dead
+patient survives the commit, whatever later planning does.
 """
 
 from django.dispatch import receiver
 
-from huifang.patients.signals import encounters_written
+from huifang.patients.signals import encounters_written, patients_deceased
 
 
 @receiver(encounters_written, dispatch_uid="followups.plan_written_encounters")
@@ -19,3 +23,11 @@ def plan_written_encounters(sender, encounter_ids, **kwargs) -> None:
     ids = [int(pk) for pk in encounter_ids or ()]
     if ids:
         generate_tasks_task(ids)
+
+
+@receiver(patients_deceased, dispatch_uid="followups.cancel_for_deceased")
+def cancel_for_deceased(sender, patient_ids, **kwargs) -> None:
+    from huifang.followups.services.generation import tasks_cancel_for_patient
+
+    for patient_id in patient_ids:
+        tasks_cancel_for_patient(patient_id=patient_id, reason="deceased")

@@ -23,7 +23,7 @@ from huifang.patients.models import (
     Procedure,
 )
 from huifang.patients.names import name_initials, name_pinyin
-from huifang.patients.signals import encounters_written
+from huifang.patients.signals import encounters_written, patients_deceased
 
 AUDITED_PATIENT_FIELDS = [
     "record_number",
@@ -104,6 +104,8 @@ def patient_update(*, actor: User | None, patient: Patient, **fields) -> Patient
         audit_record(
             actor=actor, action="update", target=patient, patient_id=patient.pk, changes=diff
         )
+    if before["deceased_on"] is None and patient.deceased_on is not None:
+        patients_deceased.send(sender=Patient, patient_ids=[patient.pk])
     return patient
 
 

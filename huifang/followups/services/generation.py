@@ -609,12 +609,15 @@ def _generate_chunk(
 
 
 def _revive_merged(keeper_ids: list[int], *, now: datetime) -> set[int]:
-    """Calls merged into these tasks become calls of their own again (to be merged anew)."""
+    """Calls merged into these tasks become calls of their own again (to be merged anew).
+
+    Never a deceased patient's: theirs stay closed with the call they were merged into.
+    """
     if not keeper_ids:
         return set()
     revived = set()
     for row in FollowUpTask.objects.filter(
-        merged_into_id__in=keeper_ids, status=Status.MERGED
+        merged_into_id__in=keeper_ids, status=Status.MERGED, patient__deceased_on__isnull=True
     ).values("id", "reason"):
         reason = row["reason"] if isinstance(row["reason"], dict) else {}
         reason["notes"] = [
@@ -698,7 +701,11 @@ def _arrange(
 def _merge(rows: list[dict], movable: set[int], merge_days: int, merged_away: set[int]):
     """Pairs ``(keeper, merged)``: pending phone calls due close to an earlier one fold into it.
 
-    ``rows`` are sorted by due date, so the keeper is the earliest due.
+    ``rows`` are sorted by due date, so the keeper is the earliest due. Close
+    means due from at most ``merge_days`` calendar days after the keeper: the
+    merged touchpoint is then asked about that much early, never more. Windows
+    that merely overlap do not merge (a day-7 first-visit call inside a
+    discharge call's window would be made on day 3).
     """
     pairs = []
     calls = [row for row in rows if row["channel"] == scheduling.PHONE]
@@ -708,9 +715,7 @@ def _merge(rows: list[dict], movable: set[int], merge_days: int, merged_away: se
         for other in calls[index + 1 :]:
             if other["id"] in merged_away or other["attempts"]:
                 continue
-            overlap = other["due_from"] <= keeper["due_until"]
-            near = (other["due_from"] - keeper["due_from"]).days <= merge_days
-            if not (overlap or near):
+            if (other["due_from"] - keeper["due_from"]).days > merge_days:
                 break  # sorted by due date: the later ones are further still
             if keeper["id"] not in movable and other["id"] not in movable:
                 continue

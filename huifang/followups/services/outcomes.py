@@ -236,14 +236,15 @@ def _apply_patient_effect(
     effect = outcome.patient_effect
     cancelled: dict[str, int] = {}
     if effect == Effect.DECEASED:
+        # Cancelled first, to count them: recording the death cancels too.
+        cancelled["patient"] = generation.tasks_cancel_for_patient(
+            patient_id=task.patient_id, reason="deceased"
+        )
         patient = task.patient
         if patient.deceased_on is None:
             patient_services.patient_update(
                 actor=agent, patient=patient, deceased_on=timezone.localdate(at)
             )
-        cancelled["patient"] = generation.tasks_cancel_for_patient(
-            patient_id=task.patient_id, reason="deceased"
-        )
     elif effect in _PHONE_STATUS_BY_EFFECT and dialled is not None:
         patient_services.phone_set_status(
             actor=agent,

@@ -25,6 +25,7 @@ from huifang.followups.services.generation import (
     tasks_replan_for_plan,
 )
 from huifang.patients.models import Encounter, PhoneNumber
+from huifang.patients.services import patient_update
 from huifang.testing.factories import (
     DepartmentFactory,
     DiagnosisFactory,
@@ -697,3 +698,37 @@ def test_phone_status_changes_are_seen_through_is_usable():
     assert {s for s in PhoneNumber.Status.values if PhoneNumber(status=s).is_usable} == set(
         PHONE_USABLE
     )
+
+
+def test_overlapping_windows_further_apart_than_the_merge_days_stay_two_calls():
+    """A day-7 clinic call inside a discharge call's window is not made on the discharge call's day."""
+    discharge_plan()
+    first_visit_plan()
+    patient = make_patient()
+    stay = make_stay(patient, date(2026, 11, 30))  # call due Thu 3 Dec, until Tue 8 Dec
+    visit = make_visit(patient, "outpatient", date(2026, 11, 30))  # call due Mon 7 Dec
+    with frozen(date(2026, 12, 1)):
+        result = generate(stay, visit)
+    assert result.merged == 0
+    assert sorted(
+        FollowUpTask.objects.filter(status=Status.PENDING).values_list("due_from", flat=True)
+    ) == [date(2026, 12, 3), date(2026, 12, 7)]
+
+
+def test_recording_a_date_of_death_on_the_patient_cancels_every_open_task():
+    discharge_plan()
+    first_visit_plan()
+    patient = make_patient()
+    stay = make_stay(patient, date(2026, 11, 10))
+    visit = make_visit(patient, "outpatient", date(2026, 11, 9))
+    with frozen(date(2026, 11, 10)):
+        generate(stay, visit)
+        assert FollowUpTask.objects.filter(status=Status.MERGED).exists()
+        patient_update(actor=None, patient=patient, deceased_on=date(2026, 11, 11))
+    assert set(FollowUpTask.objects.values_list("status", "closed_reason")) == {
+        (Status.CANCELLED, "deceased")
+    }
+    # Planning again (the nightly pass, a re-import) brings none of them back.
+    with frozen(date(2026, 11, 12)):
+        generate(stay, visit)
+    assert not FollowUpTask.objects.filter(status__in=[*FollowUpTask.OPEN, Status.MERGED])

@@ -34,6 +34,7 @@ from huifang.patients.models import (
 )
 from huifang.patients.names import name_initials, name_pinyin
 from huifang.patients.services import diagnosis_is_sensitive
+from huifang.patients.signals import patients_deceased
 
 ENCOUNTER_FIELDS = [
     "kind",
@@ -454,9 +455,12 @@ class BatchWriter:
 
     def _update_patients(self, to_update: dict[int, dict]) -> None:
         stored = Patient.objects.in_bulk(list(to_update))
+        deceased = []
         for pk, changes in to_update.items():
             patient = stored[pk]
             before = {name: getattr(patient, name) for name in changes}
+            if "deceased_on" in changes and patient.deceased_on is None:
+                deceased.append(pk)
             for name, value in changes.items():
                 setattr(patient, name, value)
             if "name" in changes:
@@ -472,6 +476,8 @@ class BatchWriter:
                 patient_id=patient.pk,
                 changes=audit_diff(before, changes),
             )
+        if deceased:  # the file brings their date of death: no call of theirs stays queued
+            patients_deceased.send(sender=Patient, patient_ids=deceased)
 
     def _insert_patients(self, fresh: list[PatientRef], now) -> None:
         with_id = [patient for patient in fresh if patient.id_number]
