@@ -431,18 +431,19 @@ class BatchWriter:
             patient = by_record.get(record_number) if record_number else None
             if patient is None and p.patient["id_number"]:
                 patient = by_id_hash.get(p.id_hash)
-            if patient is None and not record_number:
-                needs_fallback.append(i)
-                continue
             if patient is None:
-                patient = to_create.get(record_number)
+                # No record number, or one nobody has yet: name, birth and phone
+                # decide (a patient first met without a record number gets it now).
+                patient = to_create.get(record_number) if record_number else None
                 if patient is None:
-                    patient = to_create[record_number] = _new_patient(p, record_number)
+                    needs_fallback.append(i)
+                    continue
             result[i] = patient
+        adopted: dict[int, str] = {}
         if needs_fallback:
-            self._match_by_name_birth_phone(todo, needs_fallback, result, to_create)
+            self._match_by_name_birth_phone(todo, needs_fallback, result, to_create, adopted)
         # Existing patients: the HIS is the source of truth for what it sends.
-        to_update: dict[int, dict] = {}
+        to_update: dict[int, dict] = {pk: {"record_number": rn} for pk, rn in adopted.items()}
         for patient, p in zip(result, todo, strict=True):
             if patient.new:
                 continue
@@ -515,7 +516,13 @@ class BatchWriter:
         )
         self.counts.patients_created += len(fresh)
 
-    def _match_by_name_birth_phone(self, todo, indexes, result, to_create) -> None:
+    def _match_by_name_birth_phone(self, todo, indexes, result, to_create, adopted) -> None:
+        """Rows no record or ID number placed: a patient of the same name, a birth
+        date that agrees and a phone in common is theirs, stored or met earlier in
+        this batch. A row that brings a record number only joins a patient who has
+        none of the hospital's (a synthetic one, made when first met without):
+        that patient takes the row's number (``adopted``: stored pk → number).
+        Two different record numbers are two patients, whatever their names."""
         names = {todo[i].patient["name"] for i in indexes}
         # The same query as ever (newest first, at most 5,000), as tuples.
         stored = self._stored_patients("name", names, newest_first=True, limit=5000)
@@ -541,26 +548,45 @@ class BatchWriter:
             patient.record_number: patient
             for patient in self._stored_patients("record_number", set(synthetic.values()))
         }
+        adopters: dict[str, PatientRef] = {}
         for i in indexes:
             p = todo[i]
+            own_number = p.patient["record_number"]
             numbers = {phone.number for phone in p.phones}
-            match = None
+            # An earlier row's patient of this number: new, or a stored one it was given to.
+            match = (to_create.get(own_number) or adopters.get(own_number)) if own_number else None
             estimated = p.patient["birth_estimated"]
-            for birth, patients in candidates.get(p.patient["name"], {}).items():
+            for birth, patients in () if match else candidates.get(p.patient["name"], {}).items():
                 if not estimated and birth is not None and birth != p.patient["birth_date"]:
                     continue
                 for patient in patients:
-                    if numbers & numbers_of.get(patient.pk, set()):
+                    if own_number and not _can_adopt(patient, own_number, adopted):
+                        continue
+                    if numbers & numbers_of.get(_ref_key(patient), set()):
                         match = patient
                         break
                 if match is not None:
                     break
-            if match is None:
+            if match is None and not own_number:
                 record_number = synthetic[i]
                 match = by_synthetic.get(record_number) or to_create.get(record_number)
-                if match is None:
-                    match = to_create[record_number] = _new_patient(p, record_number)
+            if match is None:
+                record_number = own_number or synthetic[i]
+                match = to_create[record_number] = _new_patient(p, record_number)
+            elif own_number and match.record_number != own_number:
+                if match.new:  # met in this batch without one: it takes this one
+                    del to_create[match.record_number]
+                    match.record_number = own_number
+                    to_create[own_number] = match
+                else:
+                    adopted[match.pk] = own_number
+                    adopters[own_number] = match
             result[i] = match
+            if match.new:  # later rows of this batch find it by name, birth and phone
+                if _ref_key(match) not in numbers_of:
+                    group = candidates.setdefault(match.name, {})
+                    group.setdefault(match.birth_date, []).append(match)
+                numbers_of.setdefault(_ref_key(match), set()).update(numbers)
 
     def _children(self, todo, encounter_ids, new_rows, changed_rows) -> None:
         diagnoses, procedures, findings = [], [], []
@@ -628,6 +654,23 @@ class BatchWriter:
                     )
                 )
         return rows
+
+
+def _ref_key(patient: PatientRef) -> object:
+    return patient.pk if patient.pk is not None else id(patient)  # new ones have no pk yet
+
+
+def _is_synthetic(record_number: str) -> bool:
+    return len(record_number) == 19 and record_number.startswith("IMP")
+
+
+def _can_adopt(patient: PatientRef, record_number: str, adopted: dict[int, str]) -> bool:
+    """Whether a row with ``record_number`` may join ``patient`` found by name, birth and phone."""
+    if patient.record_number == record_number:
+        return True
+    if not _is_synthetic(patient.record_number):
+        return False  # the hospital numbered them apart: two patients
+    return patient.new or adopted.get(patient.pk, record_number) == record_number
 
 
 def _new_patient(p: Prepared, record_number: str) -> PatientRef:

@@ -307,6 +307,47 @@ def test_it_matches_patients_without_record_numbers(tmp_path, medicine):
     assert Patient.objects.get(name="吴十").encounters.count() == 2
 
 
+def _unnumbered(**fields):
+    return row(**{"身份证号": "", "年龄": "", "联系人及电话": "", "入院日期": "", **fields})
+
+
+def test_a_stay_with_a_record_number_joins_the_same_persons_stay_without_one(tmp_path, medicine):
+    """Name, birth date and phone decide when the record number finds nobody, in one file or two."""
+    header = [*HEADER, "出生日期"]
+    person = {"患者姓名": "吕一", "联系电话": "13844556677"}
+    rows = [
+        [*_unnumbered(**{"病案号": "", "住院号": "ZL001", **person}), "1960-01-02"],
+        [*_unnumbered(**{"病案号": "L100", "住院号": "ZL002", **person}), "1960-01-02"],
+    ]
+    result = run_import(write_csv(tmp_path / "one-file.csv", rows, header=header))
+    assert result.counts.patients_created == 1
+    patient = Patient.objects.get(name="吕一")
+    assert patient.record_number == "L100"
+    assert sorted(patient.encounters.values_list("number", flat=True)) == ["ZL001", "ZL002"]
+
+    # Across files: first met without a record number, then with one.
+    other = {"患者姓名": "尤二一", "联系电话": "13833330000"}
+    first = [_unnumbered(**{"病案号": "", "住院号": "ZL101", **other})]
+    run_import(write_csv(tmp_path / "first.csv", first))
+    second = [_unnumbered(**{"病案号": "K777", "住院号": "ZL102", **other})]
+    result = run_import(write_csv(tmp_path / "second.csv", second))
+    assert result.counts.patients_created == 0
+    patient = Patient.objects.get(name="尤二一")
+    assert patient.record_number == "K777"
+    assert patient.encounters.count() == 2
+    assert AuditEntry.objects.filter(patient_id=patient.pk, action="update").exists()
+
+
+def test_two_record_numbers_are_two_patients_whatever_their_names(tmp_path, medicine):
+    same = {"患者姓名": "周一", "联系电话": "13822220000"}
+    rows = [
+        _unnumbered(**{"病案号": "P1", "住院号": "ZP1", "出院日期": "2026-11-01", **same}),
+        _unnumbered(**{"病案号": "P2", "住院号": "ZP2", "出院日期": "2026-11-02", **same}),
+    ]
+    result = run_import(write_csv(tmp_path / "in.csv", rows))
+    assert result.counts.patients_created == 2
+
+
 def test_it_dry_runs_without_writing(tmp_path, medicine):
     result = run_import(write_csv(tmp_path / "in.csv", DIRTY_ROWS), dry_run=True)
     assert result.counts.created == 4
