@@ -352,6 +352,9 @@ class ImportRun(models.Model):
     rejects_path = models.CharField(max_length=500, blank=True)
     warnings_path = models.CharField(max_length=500, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # [number, fingerprint] of rows a later row of the same file replaced
+    # (one encounter number on several rows): unchanged when imported again.
+    superseded = models.JSONField(default=list, blank=True, editable=False)
     seconds = models.FloatField(default=0)
     created_by = models.ForeignKey(
         "accounts.User",

@@ -122,6 +122,18 @@ class ImportResult:
         }
 
 
+def _superseded_before(run: ImportRun) -> frozenset[tuple[str, str]]:
+    """Rows of this same file that earlier runs saw replaced by a later row of it."""
+    earlier = ImportRun.objects.filter(
+        source=run.source, file_sha256=run.file_sha256, dry_run=False
+    ).exclude(pk=run.pk)
+    return frozenset(
+        (number, fingerprint)
+        for pairs in earlier.values_list("superseded", flat=True)
+        for number, fingerprint in pairs or ()
+    )
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -238,7 +250,12 @@ def import_encounters(
     preparer = RowPreparer(mapping, default_kind=default_kind, today=today)
     departments = DepartmentResolver()
     writer = BatchWriter(
-        source=options.source, actor=options.actor, counts=counts, departments=departments
+        source=options.source,
+        actor=options.actor,
+        counts=counts,
+        departments=departments,
+        since=timezone.now(),
+        superseded_before=_superseded_before(run),
     )
     warning_rows = 0
     try:
@@ -255,6 +272,9 @@ def import_encounters(
                     return
                 with transaction.atomic():
                     extra = writer.write(batch)
+                    if writer.superseded and not options.dry_run:
+                        run.superseded = [list(pair) for pair in writer.superseded]
+                        ImportRun.objects.filter(pk=run.pk).update(superseded=run.superseded)
                     ImportRun.objects.filter(pk=run.pk).update(
                         rows=counts.rows,
                         created=counts.created,
@@ -274,8 +294,8 @@ def import_encounters(
                     for w in p.warnings:
                         _write_warning(warning_writer, p, w.field, w.message)
                         warning_rows += 1
-                for p, message in extra:
-                    _write_warning(warning_writer, p, "department", message)
+                for p, field, message in extra:
+                    _write_warning(warning_writer, p, field, message)
                     warning_rows += 1
                 counts.warnings = warning_rows
 

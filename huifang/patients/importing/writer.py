@@ -101,6 +101,8 @@ PHONE_INSERT = [
 DIAGNOSIS_INSERT = ["encounter", "code", "name", "is_primary", "is_sensitive", "position"]
 PROCEDURE_INSERT = ["encounter", "code", "name", "performed_on"]
 FINDING_INSERT = ["encounter", "kind", "description"]
+# Record numbers made for patients a file gives none for start so.
+SYNTHETIC_PREFIX = "IMP"
 # SQLite's limit on the variables of one statement is 32766 since 3.32 (999 before).
 _SQLITE_IN_CHUNK = 900
 
@@ -127,11 +129,30 @@ class PatientRef:
 class BatchWriter:
     """Writes one batch of prepared rows; the caller holds the transaction."""
 
-    def __init__(self, *, source: str, actor: User | None, counts, departments):
+    def __init__(
+        self,
+        *,
+        source: str,
+        actor: User | None,
+        counts,
+        departments,
+        since=None,
+        superseded_before: frozenset[tuple[str, str]] = frozenset(),
+    ):
         self.source = source
         self.actor = actor
         self.counts = counts
         self.departments = departments
+        # A file may give one encounter number on several rows (a correction
+        # appended below): the last row wins. ``since`` tells the rows this
+        # run wrote; ``superseded`` collects (number, fingerprint) of the rows
+        # a later row replaced, kept with the run, so that the same file
+        # imported again leaves them unchanged instead of flipping the
+        # encounter back and forth (``superseded_before``: earlier runs').
+        self.since = since
+        self.superseded_before = superseded_before
+        self.superseded: list[tuple[str, str]] = []
+        self._any_synthetic: bool | None = None
         self.connection = connections[DEFAULT_DB_ALIAS]
         self.postgres = self.connection.vendor == "postgresql"
         self.written: list[int] = []
@@ -192,19 +213,29 @@ class BatchWriter:
                 found += cursor.fetchall()
             return found
 
-    def _existing(self, numbers: list[str]) -> dict[str, tuple[int, str, int]]:
+    def _existing(self, numbers: list[str]) -> dict[str, tuple[int, str, int, bool]]:
+        """Stored encounters by number: id, fingerprint, patient, written by this run."""
         rows = self._select_in(
-            "number, id, source_hash, patient_id",
+            "number, id, source_hash, patient_id, updated_at",
             "patients_encounter",
             "number",
             numbers,
             where="source_system = %s AND ",
             params=[self.source],
         )
-        return {number: (pk, fingerprint, patient) for number, pk, fingerprint, patient in rows}
+        since = self.since
+        return {
+            number: (pk, fingerprint, patient, since is not None and self._at(updated) >= since)
+            for number, pk, fingerprint, patient, updated in rows
+        }
+
+    def _at(self, value):
+        if isinstance(value, str) or timezone.is_naive(value):  # SQLite: UTC, naive
+            return self.connection.ops.convert_datetimefield_value(value, None, self.connection)
+        return value
 
     def _stored_patients(
-        self, column: str, values, *, newest_first=False, limit: int | None = None
+        self, column: str, values, *, newest_first=False, limit: int | None = None, where=""
     ) -> list[PatientRef]:
         """Stored patients whose ``column`` is one of ``values``; ``newest_first`` and
         ``limit`` as the ORM's default ordering (``-id``) and a slice would give."""
@@ -212,7 +243,7 @@ class BatchWriter:
         if limit is not None:
             order += f" LIMIT {int(limit)}"
         rows = self._select_in(
-            ", ".join(_PATIENT_READ), "patients_patient", column, values, suffix=order
+            ", ".join(_PATIENT_READ), "patients_patient", column, values, where=where, suffix=order
         )
         if newest_first:  # SQLite asked in chunks: order (and cut) them as one
             rows.sort(key=lambda row: row[0], reverse=True)
@@ -248,6 +279,16 @@ class BatchWriter:
             ) in rows
         ]
 
+    def _synthetic_stored(self) -> bool:
+        """Whether any patient has a synthetic record number (asked once a run):
+        most hospitals' files always carry one, and then no row needs the look."""
+        if self._any_synthetic is None:
+            self._any_synthetic = Patient.objects.filter(
+                record_number__gte=SYNTHETIC_PREFIX,
+                record_number__lt=SYNTHETIC_PREFIX[:-1] + chr(ord(SYNTHETIC_PREFIX[-1]) + 1),
+            ).exists()
+        return self._any_synthetic
+
     def _date_from_db(self, value):
         if value is None or not isinstance(value, str):
             return value  # PostgreSQL gives dates
@@ -255,8 +296,9 @@ class BatchWriter:
 
     # -- writing -----------------------------------------------------------
 
-    def write(self, batch: list[Prepared]) -> list[tuple[Prepared, str]]:
-        """Write a batch; returns warnings raised while writing (unknown departments)."""
+    def write(self, batch: list[Prepared]) -> list[tuple[Prepared, str, str]]:
+        """Write a batch; returns warnings raised while writing, ``(row, field, message)``
+        (unknown departments, an encounter number repeated in the file)."""
         if self.postgres:
             # The batch's commit does not wait for its WAL to reach the disk:
             # if the server crashed within that moment the import fails and is
@@ -266,19 +308,30 @@ class BatchWriter:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         existing = self._existing([p.number for p in batch])
         todo = []
+        extra_warnings: list[tuple[Prepared, str, str]] = []
+        superseded_before = self.superseded_before
         for p in batch:
             found = existing.get(p.number)
             if found is not None and (
                 found[1] == p.fingerprint
                 or (is_legacy_fingerprint(found[1]) and found[1] == legacy_fingerprint(p))
+                or (superseded_before and (p.number, p.fingerprint) in superseded_before)
             ):
                 self.counts.unchanged += 1
-            else:
-                todo.append(p)
+                continue
+            if found is not None and found[3]:  # an earlier row of this file wrote it
+                self.superseded.append((p.number, found[1]))
+                extra_warnings.append(
+                    (
+                        p,
+                        "encounter_number",
+                        f"住院号/门诊号“{p.number}”在本文件中出现不止一次，以后面这一行为准",
+                    )
+                )
+            todo.append(p)
         self.written = []
         if not todo:
-            return []
-        extra_warnings: list[tuple[Prepared, str]] = []
+            return extra_warnings
         patients, fresh = self._patients(todo)
         departments = []
         for p in todo:
@@ -286,7 +339,7 @@ class BatchWriter:
             departments.append(department_id)
             if unknown and p.department:
                 extra_warnings.append(
-                    (p, f"科室“{p.department}”未在系统中登记，已归入“未映射科室”")
+                    (p, "department", f"科室“{p.department}”未在系统中登记，已归入“未映射科室”")
                 )
         new_rows = [i for i, p in enumerate(todo) if p.number not in existing]
         changed_rows = [i for i, p in enumerate(todo) if p.number in existing]
@@ -523,40 +576,59 @@ class BatchWriter:
         none of the hospital's (a synthetic one, made when first met without):
         that patient takes the row's number (``adopted``: stored pk → number).
         Two different record numbers are two patients, whatever their names."""
-        names = {todo[i].patient["name"] for i in indexes}
-        # The same query as ever (newest first, at most 5,000), as tuples.
-        stored = self._stored_patients("name", names, newest_first=True, limit=5000)
-        numbers_of: dict[int, set[str]] = {}
+        unnumbered = [i for i in indexes if not todo[i].patient["record_number"]]
+        numbered = [i for i in indexes if todo[i].patient["record_number"]]
+        # The same query as ever (newest first, at most 5,000), as tuples; for
+        # rows with a record number only the patients it could be given to.
+        stored = self._stored_patients(
+            "name", {todo[i].patient["name"] for i in unnumbered}, newest_first=True, limit=5000
+        )
+        stored_synthetic = (
+            self._stored_patients(
+                "name",
+                {todo[i].patient["name"] for i in numbered},
+                newest_first=True,
+                limit=5000,
+                where=f"record_number LIKE '{SYNTHETIC_PREFIX}%%' AND ",
+            )
+            if numbered and self._synthetic_stored()
+            else []
+        )
+        numbers_of: dict[object, set[str]] = {}
         for patient_id, number in self._select_in(
             "patient_id, number",
             "patients_phonenumber",
             "patient_id",
-            [patient.pk for patient in stored],
+            [patient.pk for patient in stored + stored_synthetic],
         ):
             numbers_of.setdefault(patient_id, set()).add(number)
-        # (name, birth) groups in the order first met, per name.
+        # (name, birth) groups in the order first met, per name: every patient
+        # for rows without a record number, the synthetic ones for rows with one.
         candidates: dict[str, dict[object, list[PatientRef]]] = {}
-        for patient in stored:
-            candidates.setdefault(patient.name, {}).setdefault(patient.birth_date, []).append(
-                patient
-            )
+        synthetic_candidates: dict[str, dict[object, list[PatientRef]]] = {}
+        for group, patients in ((candidates, stored), (synthetic_candidates, stored_synthetic)):
+            for patient in patients:
+                group.setdefault(patient.name, {}).setdefault(patient.birth_date, []).append(
+                    patient
+                )
         # A patient made earlier from the same name, birth and key (the
         # synthetic record number) is the same patient: a corrected row of a
         # file without record numbers and phones finds it by that number.
-        synthetic = {i: _synthetic_record_number(self.source, todo[i]) for i in indexes}
+        synthetic = {i: _synthetic_record_number(self.source, todo[i]) for i in unnumbered}
         by_synthetic = {
             patient.record_number: patient
             for patient in self._stored_patients("record_number", set(synthetic.values()))
         }
         adopters: dict[str, PatientRef] = {}
-        for i in indexes:
+        for i in sorted(indexes):
             p = todo[i]
             own_number = p.patient["record_number"]
             numbers = {phone.number for phone in p.phones}
             # An earlier row's patient of this number: new, or a stored one it was given to.
             match = (to_create.get(own_number) or adopters.get(own_number)) if own_number else None
             estimated = p.patient["birth_estimated"]
-            for birth, patients in () if match else candidates.get(p.patient["name"], {}).items():
+            groups = synthetic_candidates if own_number else candidates
+            for birth, patients in () if match else groups.get(p.patient["name"], {}).items():
                 if not estimated and birth is not None and birth != p.patient["birth_date"]:
                     continue
                 for patient in patients:
@@ -573,6 +645,8 @@ class BatchWriter:
             if match is None:
                 record_number = own_number or synthetic[i]
                 match = to_create[record_number] = _new_patient(p, record_number)
+                if not own_number:
+                    self._any_synthetic = True
             elif own_number and match.record_number != own_number:
                 if match.new:  # met in this batch without one: it takes this one
                     del to_create[match.record_number]
@@ -583,10 +657,16 @@ class BatchWriter:
                     adopters[own_number] = match
             result[i] = match
             if match.new:  # later rows of this batch find it by name, birth and phone
-                if _ref_key(match) not in numbers_of:
-                    group = candidates.setdefault(match.name, {})
-                    group.setdefault(match.birth_date, []).append(match)
-                numbers_of.setdefault(_ref_key(match), set()).update(numbers)
+                key = _ref_key(match)
+                if key not in numbers_of:
+                    chosen = [candidates]
+                    if _is_synthetic(match.record_number):
+                        chosen.append(synthetic_candidates)
+                    for group in chosen:
+                        group.setdefault(match.name, {}).setdefault(match.birth_date, []).append(
+                            match
+                        )
+                numbers_of.setdefault(key, set()).update(numbers)
 
     def _children(self, todo, encounter_ids, new_rows, changed_rows) -> None:
         diagnoses, procedures, findings = [], [], []
@@ -661,7 +741,7 @@ def _ref_key(patient: PatientRef) -> object:
 
 
 def _is_synthetic(record_number: str) -> bool:
-    return len(record_number) == 19 and record_number.startswith("IMP")
+    return len(record_number) == 19 and record_number.startswith(SYNTHETIC_PREFIX)
 
 
 def _can_adopt(patient: PatientRef, record_number: str, adopted: dict[int, str]) -> bool:
@@ -721,7 +801,7 @@ def synthetic_record_number(source: str, *, name: str, birth: str = "", key: str
     another run or a follow-up register gets the same number.
     """
     basis = f"{source}|{name}|{birth}|{key}"
-    return "IMP" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16].upper()  # noqa: S324
+    return SYNTHETIC_PREFIX + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16].upper()  # noqa: S324
 
 
 def _synthetic_record_number(source: str, p: Prepared) -> str:
@@ -730,7 +810,7 @@ def _synthetic_record_number(source: str, p: Prepared) -> str:
     data = p.patient
     if data["id_number"]:
         basis = f"{source}|id|{data['id_number']}"
-        return "IMP" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16].upper()  # noqa: S324
+        return SYNTHETIC_PREFIX + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16].upper()  # noqa: S324
     birth = (
         data["birth_date"].isoformat() if data["birth_date"] and not data["birth_estimated"] else ""
     )

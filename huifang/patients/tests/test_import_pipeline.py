@@ -348,6 +348,30 @@ def test_two_record_numbers_are_two_patients_whatever_their_names(tmp_path, medi
     assert result.counts.patients_created == 2
 
 
+def test_a_number_repeated_in_the_file_takes_the_last_row_and_reimports_unchanged(
+    tmp_path, medicine
+):
+    """A correction appended below the row it corrects: the later row wins, once."""
+    rows = [
+        row(**{"住院号": "ZY9001", "出院日期": "2026-11-05"}),
+        row(**{"病案号": "B002", "身份证号": "", "住院号": "ZY9002", "出院日期": "2026-11-06"}),
+        row(**{"住院号": "ZY9001", "出院日期": "2026-11-07"}),
+    ]
+    path = write_csv(tmp_path / "dup.csv", rows)
+    first = run_import(path, output_dir=tmp_path / "one")
+    assert (first.counts.created, first.counts.updated) == (2, 1)
+    assert Encounter.objects.get(number="ZY9001").discharged_on == datetime.date(2026, 11, 7)
+    with open(first.warnings_file, encoding="utf-8-sig") as f:
+        warned = [line for line in csv.reader(f) if "出现不止一次" in line[-1]]
+    assert [(line[1], line[2]) for line in warned] == [("4", "ZY9001")]
+    updates = AuditEntry.objects.filter(action="update").count()
+    for attempt in ("two", "three"):
+        again = run_import(path, output_dir=tmp_path / attempt)
+        assert (again.counts.unchanged, again.counts.updated) == (3, 0), attempt
+    assert Encounter.objects.get(number="ZY9001").discharged_on == datetime.date(2026, 11, 7)
+    assert AuditEntry.objects.filter(action="update").count() == updates
+
+
 def test_it_dry_runs_without_writing(tmp_path, medicine):
     result = run_import(write_csv(tmp_path / "in.csv", DIRTY_ROWS), dry_run=True)
     assert result.counts.created == 4
