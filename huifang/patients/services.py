@@ -337,7 +337,7 @@ def import_upload(
 @transaction.atomic
 def import_start(*, actor: User, run, mapping: dict, save_for_source: bool):
     """Fix the column mapping of a waiting run and queue it for the workers."""
-    from huifang.patients.importing.mapping import FIELDS
+    from huifang.patients.importing.mapping import FIELDS, MULTI_COLUMN_FIELDS
     from huifang.patients.models import ImportRun, ImportSource
     from huifang.patients.tasks import import_run_task
 
@@ -348,7 +348,7 @@ def import_start(*, actor: User, run, mapping: dict, save_for_source: bool):
     unknown = sorted({field for field in used if field not in FIELDS})
     if unknown:
         raise ApplicationError(f"未知的字段：{', '.join(unknown)}", code="unknown_field")
-    doubled = sorted({field for field in used if used.count(field) > 1})
+    doubled = sorted({f for f in used if used.count(f) > 1 and f not in MULTI_COLUMN_FIELDS})
     if doubled:
         labels = "、".join(FIELDS[f][0] for f in doubled)
         raise ApplicationError(f"同一字段被指定给了多列：{labels}", code="duplicate_mapping")

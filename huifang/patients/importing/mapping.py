@@ -211,6 +211,11 @@ def normalize_header(text) -> str:
     return _STRIP.sub("", text)
 
 
+# Fields a file may give in several columns, all of which are read: a
+# 手机号码 and a 联系电话 column both hold the patient's numbers. Any other
+# field is read from its first column; later ones stay in the raw record.
+MULTI_COLUMN_FIELDS = frozenset({"phone", "family_phone", "contact"})
+
 _ALIASES: dict[str, str] = {}
 for _field, (_label, _names) in FIELDS.items():
     for _name in _names:
@@ -233,6 +238,15 @@ class ColumnMapping:
                 found[name] = position
         return found
 
+    def extra_columns(self) -> list[tuple[int, str]]:
+        """(column, field) of the second and later columns of a multi-column field."""
+        first = self.index()
+        return [
+            (position, name)
+            for position, name in enumerate(self.fields)
+            if name in MULTI_COLUMN_FIELDS and first[name] != position
+        ]
+
     def as_dict(self) -> dict[str, str | None]:
         return {header: name for header, name in zip(self.headers, self.fields, strict=True)}
 
@@ -242,7 +256,8 @@ def map_headers(
 ) -> ColumnMapping:
     """Map a header row to fields: overrides (saved or given) first, then aliases.
 
-    A field claimed by two columns keeps the first; the second stays raw.
+    A field claimed by two columns keeps the first and the second stays raw,
+    except the phone fields (``MULTI_COLUMN_FIELDS``), which read every column.
     """
     overrides = {normalize_header(k): v for k, v in (overrides or {}).items()}
     fields: list[str | None] = []
@@ -256,7 +271,7 @@ def map_headers(
                 name = None
         else:
             name = _ALIASES.get(key)
-        if name is not None and name in taken:
+        if name is not None and name in taken and name not in MULTI_COLUMN_FIELDS:
             name = None
         if name is None:
             if key:

@@ -366,7 +366,24 @@ class RowPreparer:
         # A row is padded to ``width`` cells and one more, always empty, which
         # is where fields without a column read from.
         self._pick = itemgetter(*(self.columns.get(name, width) for name in _FIELDS))
-        self._raw_keys = [(header or f"列{i + 1}") for i, header in enumerate(self.headers)]
+        self._raw_keys = _raw_keys(self.headers)
+        # Second and later phone columns (手机号码 and 联系电话): read with the
+        # first ones, each after the first column of its field.
+        extra = mapping.extra_columns()
+        self._phone_columns: tuple[tuple[str, int], ...] = ()
+        if extra:
+            self._phone_columns = tuple(
+                (name, position)
+                for name in ("phone", "family_phone", "contact")
+                for position in (
+                    [self.columns.get(name, width)] + [p for p, f in extra if f == name]
+                )
+            )
+        self._phone_kinds = tuple(name for name, _ in self._phone_columns) or (
+            "phone",
+            "family_phone",
+            "contact",
+        )
         self._has_age = self.columns.get("age") is not None
         self._text = {
             name: _Memo(n.clean_text)
@@ -572,10 +589,14 @@ class RowPreparer:
         else:
             patient["deceased_on"] = deceased_on
 
-        if type(phone_cell) is str and type(family_cell) is str and type(contact_cell) is str:
-            phones, phone_warnings = self._phone_memo[(phone_cell, family_cell, contact_cell)]
+        if self._phone_columns:
+            phone_cells = tuple(padded[position] for _, position in self._phone_columns)
         else:
-            phones, phone_warnings = self._phones_of((phone_cell, family_cell, contact_cell))
+            phone_cells = (phone_cell, family_cell, contact_cell)
+        if all(type(cell) is str for cell in phone_cells):
+            phones, phone_warnings = self._phone_memo[phone_cells]
+        else:
+            phones, phone_warnings = self._phones_of(phone_cells)
         phones = list(phones)
         if phone_warnings:
             warnings += phone_warnings
@@ -622,7 +643,10 @@ class RowPreparer:
             raw = dict(zip(self._raw_keys, map(_as_read, padded), strict=False))
         if count > width:
             for i in range(width, count):
-                raw[f"列{i + 1}"] = _as_read(cells[i])
+                key = f"列{i + 1}"
+                while key in raw:  # a header that reads 列9
+                    key += "'"
+                raw[key] = _as_read(cells[i])
 
         record = {"row": raw, "line": row.line}
         if visit_type:
@@ -648,20 +672,27 @@ class RowPreparer:
         return prepared
 
     def _phones_of(self, cells) -> tuple[tuple[PhoneData, ...], tuple[Warning_, ...]]:
-        """The phones of a row's phone, family-phone and contact cells, and their warnings."""
-        phone_cell, family_cell, contact_cell = cells
+        """The phones of a row's phone, family-phone and contact cells, and their warnings.
+
+        ``cells``: the phone, family-phone and contact cell, or with several
+        columns of one field, the cells in the order of ``_phone_columns``.
+        """
         warnings: list[Warning_] = []
         candidates = []
-        own = n.split_phones(phone_cell)
-        if not own:
-            # Something that is no phone number at all ("12345", "无"): keep
-            # digits as an invalid number, so the "no usable phone" count is right.
-            digits = "".join(ch for ch in n.clean_text(phone_cell) if ch.isdigit())
-            if digits:
-                own = [n.PhoneCandidate(raw=digits, owner="self")]
-        candidates += own
-        candidates += n.split_phones(family_cell, family=True)
-        candidates += n.parse_contact(contact_cell)
+        for kind, cell in zip(self._phone_kinds, cells, strict=True):
+            if kind == "phone":
+                own = n.split_phones(cell)
+                if not own:
+                    # Something that is no phone number at all ("12345", "无"): keep
+                    # digits as an invalid number, so the "no usable phone" count is right.
+                    digits = "".join(ch for ch in n.clean_text(cell) if ch.isdigit())
+                    if digits:
+                        own = [n.PhoneCandidate(raw=digits, owner="self")]
+                candidates += own
+            elif kind == "family_phone":
+                candidates += n.split_phones(cell, family=True)
+            else:
+                candidates += n.parse_contact(cell)
         phones: list[PhoneData] = []
         seen: set[str] = set()
         for candidate in candidates:
@@ -695,6 +726,25 @@ class RowPreparer:
                 )
             )
         return tuple(phones), tuple(warnings)
+
+
+def _raw_keys(headers: list[str]) -> list[str]:
+    """Keys of the raw record, one per column and all different, so no cell is lost.
+
+    A repeated header keeps its text for the first column and gets its count
+    after (备注, 备注(2), 备注(3)); a column without a header is 列N.
+    """
+    keys: list[str] = []
+    seen: set[str] = set()
+    for i, header in enumerate(headers):
+        base = header or f"列{i + 1}"
+        key, count = base, 1
+        while key in seen:
+            count += 1
+            key = f"{base}({count})"
+        seen.add(key)
+        keys.append(key)
+    return keys
 
 
 def _mask(number: str) -> str:

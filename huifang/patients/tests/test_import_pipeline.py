@@ -568,3 +568,67 @@ def test_a_corrected_row_without_record_number_or_phone_updates_its_patient(tmp_
     assert (again.counts.updated, again.counts.rejected, again.counts.patients_created) == (1, 0, 0)
     assert Patient.objects.count() == 1
     assert Encounter.objects.get(number="ZY0001").attending_doctor == "赵医生"
+
+
+def test_it_reads_every_phone_column_and_keeps_repeated_headers_in_the_raw_record(
+    tmp_path, medicine
+):
+    header = [
+        "姓名",
+        "住院号",
+        "出院日期",
+        "手机号码",
+        "联系电话",
+        "备注",
+        "备注",
+        "科室",
+        "出院日期",
+    ]
+    values = [
+        "钱一",
+        "Q001",
+        "2026-11-20",
+        "13877770001",
+        "0755-88886666",
+        "第一条备注",
+        "第二条备注",
+        "骨科",
+        "2026-11-21",
+    ]
+    path = write_csv(tmp_path / "in.csv", [values], header=header, encoding="utf-8")
+    result = run_import(path)
+    assert result.counts.created == 1
+    patient = Patient.objects.get(name="钱一")
+    assert sorted(patient.phones.values_list("number", "owner")) == [
+        ("+8613877770001", "self"),
+        ("+8675588886666", "self"),
+    ]
+    encounter = Encounter.objects.get(number="Q001")
+    assert encounter.discharged_on == datetime.date(2026, 11, 20)  # the first column
+    raw = encounter.source_record["row"]
+    assert raw["备注"] == "第一条备注"
+    assert raw["备注(2)"] == "第二条备注"
+    assert raw["出院日期(2)"] == "2026-11-21"
+    assert sorted(raw.values()) == sorted(values)
+
+
+def test_it_reads_two_columns_of_one_phone_header_without_doubling_a_number(tmp_path, medicine):
+    header = ["姓名", "住院号", "出院日期", "电话", "电话", "家属电话", "紧急联系电话"]
+    values = [
+        "钱二",
+        "Q002",
+        "2026-11-20",
+        "13877770002",
+        "13877770002/0755-88886667",
+        "儿子 13977770002",
+        "13677770002",
+    ]
+    path = write_csv(tmp_path / "in.csv", [values], header=header, encoding="utf-8")
+    run_import(path)
+    phones = Patient.objects.get(name="钱二").phones.values_list("number", "owner", "relation")
+    assert sorted(phones) == [
+        ("+8613677770002", "family", ""),
+        ("+8613877770002", "self", ""),
+        ("+8613977770002", "family", "儿子"),
+        ("+8675588886667", "self", ""),
+    ]

@@ -86,3 +86,27 @@ def run_fields(preview_html: str) -> list[str]:
         chosen = re.search(r'<option value="([a-z_]*)" selected>', select)
         fields.append(chosen.group(1) if chosen else "")
     return fields
+
+
+def test_it_imports_two_phone_columns_as_detected(
+    client, login, departments, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    header = ["姓名", "住院号", "出院日期", "手机号码", "联系电话", "科室"]
+    values = ["钱一", "Q001", "2026-11-20", "13877770001", "0755-88886666", "内科"]
+    path = write_csv(tmp_path / "in.csv", [values], header=header, encoding="utf-8")
+    login("manager")
+    upload = SimpleUploadedFile("in.csv", path.read_bytes(), content_type="text/csv")
+    client.post("/patients/imports/", {"file": upload, "source": "his", "encoding": "auto"})
+    run = ImportRun.objects.get()
+    preview = client.get(f"/patients/imports/{run.uuid}/preview/").content.decode()
+    fields = run_fields(preview)
+    assert fields[3:5] == ["phone", "phone"]
+    form = {f"col-{i}": field for i, field in enumerate(fields)}
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(f"/patients/imports/{run.uuid}/preview/", form)
+    assert started.status_code == 302
+    run.refresh_from_db()
+    assert (run.status, run.created) == ("succeeded", 1)
+    numbers = Encounter.objects.get().patient.phones.values_list("number", flat=True)
+    assert sorted(numbers) == ["+8613877770001", "+8675588886666"]
