@@ -1,5 +1,6 @@
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -316,6 +317,14 @@ class ImportSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from huifang.patients.importing.mapping import UnknownMappingField, check_mapping
+
+        try:
+            check_mapping(self.mapping if isinstance(self.mapping, dict) else {})
+        except UnknownMappingField as exc:
+            raise ValidationError({"mapping": exc.message}) from exc
 
 
 class ImportRun(models.Model):

@@ -337,17 +337,15 @@ def import_upload(
 @transaction.atomic
 def import_start(*, actor: User, run, mapping: dict, save_for_source: bool):
     """Fix the column mapping of a waiting run and queue it for the workers."""
-    from huifang.patients.importing.mapping import FIELDS, MULTI_COLUMN_FIELDS
+    from huifang.patients.importing.mapping import FIELDS, MULTI_COLUMN_FIELDS, check_mapping
     from huifang.patients.models import ImportRun, ImportSource
     from huifang.patients.tasks import import_run_task
 
     _require_import(actor)
     if run.status != ImportRun.Status.PENDING:
         raise ApplicationError("该导入已开始或已结束", code="import_not_pending", status=409)
+    check_mapping(mapping)
     used = [field for field in mapping.values() if field]
-    unknown = sorted({field for field in used if field not in FIELDS})
-    if unknown:
-        raise ApplicationError(f"未知的字段：{', '.join(unknown)}", code="unknown_field")
     doubled = sorted({f for f in used if used.count(f) > 1 and f not in MULTI_COLUMN_FIELDS})
     if doubled:
         labels = "、".join(FIELDS[f][0] for f in doubled)

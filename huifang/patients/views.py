@@ -111,7 +111,7 @@ def import_list(request):
 def import_preview(request, run_uuid):
     from pathlib import Path
 
-    from huifang.patients.importing.mapping import FIELDS, map_headers
+    from huifang.patients.importing.mapping import FIELDS, check_mapping, map_headers
     from huifang.patients.importing.reader import preview
     from huifang.patients.models import ImportSource
 
@@ -120,6 +120,7 @@ def import_preview(request, run_uuid):
         return redirect("patients:import_detail", run_uuid=run.uuid)
     saved = ImportSource.objects.filter(name=run.source).first()
     overrides = dict(saved.mapping) if saved else {}
+    check_mapping(overrides, origin=f"来源“{run.source}”保存的列映射")
     fmt, header, rows = preview(
         Path(run.file_path), encoding=run.encoding, sheet=run.sheet, extra_headers=overrides
     )

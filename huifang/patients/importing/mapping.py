@@ -10,6 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from huifang.core.errors import ApplicationError
+
 # field -> (label shown to staff, aliases)
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "record_number": (
@@ -222,6 +224,29 @@ for _field, (_label, _names) in FIELDS.items():
         _ALIASES.setdefault(normalize_header(_name), _field)
 
 
+class UnknownMappingField(ApplicationError):
+    code = "unknown_field"
+
+
+def check_mapping(mapping: dict, *, origin: str = "列映射") -> None:
+    """Refuse a mapping that names a field the import does not know.
+
+    Such a column would otherwise be read as nothing, and every row rejected
+    for a reason that hides the typo (e.g. "出院日期为空").
+    """
+    unknown = [
+        (str(header), value)
+        for header, value in (mapping or {}).items()
+        if value is not None and value != "" and (type(value) is not str or value not in FIELDS)
+    ]
+    if unknown:
+        shown = "、".join(f"{value}（列“{header}”）" for header, value in unknown)
+        raise UnknownMappingField(
+            f"{origin}中有未知的字段：{shown}；可用的字段：{', '.join(FIELDS)}",
+            details={"unknown": dict(unknown), "fields": list(FIELDS)},
+        )
+
+
 @dataclass
 class ColumnMapping:
     """For each column index, the field it feeds (or None: kept raw only)."""
@@ -259,18 +284,14 @@ def map_headers(
     A field claimed by two columns keeps the first and the second stays raw,
     except the phone fields (``MULTI_COLUMN_FIELDS``), which read every column.
     """
+    check_mapping(overrides or {})
     overrides = {normalize_header(k): v for k, v in (overrides or {}).items()}
     fields: list[str | None] = []
     taken: set[str] = set()
     unknown = []
     for header in headers:
         key = normalize_header(header)
-        if key in overrides:
-            name = overrides[key] or None
-            if name is not None and name not in FIELDS:
-                name = None
-        else:
-            name = _ALIASES.get(key)
+        name = (overrides[key] or None) if key in overrides else _ALIASES.get(key)
         if name is not None and name in taken and name not in MULTI_COLUMN_FIELDS:
             name = None
         if name is None:

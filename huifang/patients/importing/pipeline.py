@@ -25,7 +25,12 @@ from huifang.accounts.models import Department, User
 from huifang.core.bulk import refresh_statistics
 from huifang.core.errors import ApplicationError
 from huifang.core.services import audit_record
-from huifang.patients.importing.mapping import ColumnMapping, looks_usable, map_headers
+from huifang.patients.importing.mapping import (
+    ColumnMapping,
+    check_mapping,
+    looks_usable,
+    map_headers,
+)
 from huifang.patients.importing.parallel import (
     PARALLEL_MIN_ROWS,
     prepare_ahead,
@@ -210,8 +215,11 @@ def import_encounters(
     started = time.monotonic()
     path = Path(path)
     today = options.today or timezone.localdate()
+    check_mapping(options.mapping or {})
     fmt = detect_format(path, encoding=options.encoding, sheet=options.sheet)
     saved = ImportSource.objects.filter(name=options.source).first()
+    if saved:
+        check_mapping(saved.mapping, origin=f"来源“{saved.name}”保存的列映射")
     overrides = dict(saved.mapping) if saved else {}
     overrides.update(options.mapping or {})
     reader = TableReader(path, fmt, extra_headers=overrides)

@@ -632,3 +632,36 @@ def test_it_reads_two_columns_of_one_phone_header_without_doubling_a_number(tmp_
         ("+8613977770002", "family", "儿子"),
         ("+8675588886667", "self", ""),
     ]
+
+
+def test_it_refuses_a_mapping_to_a_field_it_does_not_know(tmp_path, medicine):
+    header = ["患者名", "单号", "离院日"]
+    path = write_csv(tmp_path / "odd.csv", [["张三", "X1", "2026-11-11"]], header=header)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(
+        json.dumps(
+            {"患者名": "name", "单号": "encounter_number", "离院日": "discharge_date"},
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError) as info:
+        call_command("import-encounters", str(path), "--mapping", str(mapping))
+    message = str(info.value)
+    assert "未知的字段：discharge_date（列“离院日”）" in message
+    assert "discharged_on" in message and "encounter_number" in message  # the valid names
+    assert "\n" not in message
+    assert not ImportRun.objects.exists()  # refused before anything was read or written
+
+
+def test_it_refuses_a_saved_mapping_to_a_field_it_does_not_know(tmp_path, medicine):
+    from django.core.exceptions import ValidationError
+
+    from huifang.patients.models import ImportSource
+
+    source = ImportSource.objects.create(name="his", mapping={"离院日": "discharge_date"})
+    with pytest.raises(ValidationError, match="discharge_date"):
+        source.full_clean()  # the admin's form refuses it
+    with pytest.raises(CommandError, match="来源“his”保存的列映射中有未知的字段：discharge_date"):
+        call_command("import-encounters", str(write_csv(tmp_path / "in.csv", [row()])))
+    assert not Encounter.objects.exists()

@@ -110,3 +110,24 @@ def test_it_imports_two_phone_columns_as_detected(
     assert (run.status, run.created) == ("succeeded", 1)
     numbers = Encounter.objects.get().patient.phones.values_list("number", flat=True)
     assert sorted(numbers) == ["+8613877770001", "+8675588886666"]
+
+
+def test_it_refuses_a_mapping_to_a_field_it_does_not_know(
+    client, login, upload, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    login("admin")
+    client.post("/patients/imports/", {"file": upload, "source": "his", "encoding": "auto"})
+    run = ImportRun.objects.get()
+    form = {f"col-{i}": field for i, field in enumerate(["", "name", "discharge_date"])}
+    response = client.post(f"/patients/imports/{run.uuid}/preview/", form)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "未知的字段：discharge_date" in body and "discharged_on" in body
+    run.refresh_from_db()
+    assert run.status == "pending"
+
+    ImportSource.objects.create(name="his", mapping={"离院日": "discharge_date"})
+    preview = client.get(f"/patients/imports/{run.uuid}/preview/")
+    assert preview.status_code == 400
+    assert "保存的列映射中有未知的字段：discharge_date" in preview.content.decode()
