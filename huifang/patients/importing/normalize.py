@@ -291,6 +291,9 @@ class PhoneCandidate:
     owner: str  # "self" | "family"
     relation: str = ""
     contact_name: str = ""
+    # An extension after the number (010-62345678转8021): nobody can dial it,
+    # but the clerk should see it.
+    extension: str = ""
 
 
 OWNER_SELF = "self"
@@ -331,6 +334,12 @@ _PHONE_SEPARATOR = re.compile(r"[/,;、|，；]")
 _PAREN_LABEL = re.compile(r"\s*[(\[【]([^)\]】]*)[)\]】]")
 _MEANINGFUL = re.compile(r"[^\W\d_]")
 _MIN_PHONE_DIGITS = 7
+# An extension right after a number: 转8021, 分机 8021, ext 12, x12, #12, (8021);
+# -8021 only after a landline (a dash also splits a mobile into groups).
+_EXTENSION_AFTER = re.compile(
+    r"\s*[(（]?\s*(?:转|分机号?|ext\.?|x|#)\s*[:：.]?\s*(\d{1,6})(?!\d)\s*[)）]?", re.IGNORECASE
+)
+_DASH_EXTENSION_AFTER = re.compile(r"\s*[-—–]\s*(\d{1,6})(?!\d)")
 
 
 def _digit_limit(first_group: str, plus: bool) -> int:
@@ -387,23 +396,40 @@ def _numbers_in_run(run: str, offset: int) -> list[tuple[str, int, int]]:
 _ONE_NUMBER = re.compile(r"([^\d+]*)(\d{7,21})([^\d+]*)", re.ASCII)
 
 
-def _labelled_numbers(text: str) -> list[tuple[str, str]]:
-    """Each number in the cell with the words that belong to it (``儿子``, ``(本人)``)."""
+def _labelled_numbers(text: str) -> list[tuple[str, str, str]]:
+    """Each number in the cell with the words that belong to it (``儿子``, ``(本人)``)
+    and its extension (``转8021``)."""
     one = _ONE_NUMBER.fullmatch(text)
     if one is not None:
         # What the general walk below gives for a single group of 7 to 21
         # digits: that group, labelled by what precedes and follows it.
         lead, digits, trail = one.groups()
-        return [(digits, lead + trail)]
+        return [(digits, lead + trail, "")]
     return _walk_numbers(text)
 
 
-def _walk_numbers(text: str) -> list[tuple[str, str]]:
+def _extension_after(text: str, raw: str, end: int) -> re.Match | None:
+    found = _EXTENSION_AFTER.match(text, end)
+    if found is None and not raw.startswith(("1", "+", "86")):
+        found = _DASH_EXTENSION_AFTER.match(text, end)
+    return found
+
+
+def _walk_numbers(text: str) -> list[tuple[str, str, str]]:
     numbers: list[tuple[str, int, int]] = []
     for run in _PHONE_RUN.finditer(text):
         numbers += _numbers_in_run(run.group(), run.start())
     if not numbers:
         return []
+    # The extension belongs to the number before it, not to the words of the
+    # next one, and its digits are no number of their own.
+    extensions = [""] * len(numbers)
+    for i, (raw, start, end) in enumerate(numbers):
+        following = numbers[i + 1][1] if i + 1 < len(numbers) else len(text)
+        found = _extension_after(text, raw, end)
+        if found is not None and found.end() <= following:
+            extensions[i] = found.group(1)
+            numbers[i] = (raw, start, found.end())
     count = len(numbers)
     labels = [""] * count
     lead = text[: numbers[0][1]]
@@ -427,7 +453,10 @@ def _walk_numbers(text: str) -> list[tuple[str, str]]:
             labels[i - 1] += " " + between
         else:
             labels[i] += between
-    return [(raw, label) for (raw, _, _), label in zip(numbers, labels, strict=True)]
+    return [
+        (raw, label, extension)
+        for (raw, _, _), label, extension in zip(numbers, labels, extensions, strict=True)
+    ]
 
 
 def _candidates(value, *, family: bool, names: bool) -> list[PhoneCandidate]:
@@ -439,7 +468,7 @@ def _candidates(value, *, family: bool, names: bool) -> list[PhoneCandidate]:
         return [PhoneCandidate(raw=text, owner=OWNER_FAMILY if family else OWNER_SELF)]
     candidates: list[PhoneCandidate] = []
     seen: set[str] = set()
-    for raw, label in _labelled_numbers(text):
+    for raw, label, extension in _labelled_numbers(text):
         if raw in seen:
             continue
         seen.add(raw)
@@ -456,7 +485,11 @@ def _candidates(value, *, family: bool, names: bool) -> list[PhoneCandidate]:
             rest = _CONTACT_NOISE.sub(" ", _RELATION.sub(" ", label))
             found = _NAME.search(rest)
             name = found.group() if found else ""
-        candidates.append(PhoneCandidate(raw=raw, owner=owner, relation=word, contact_name=name))
+        candidates.append(
+            PhoneCandidate(
+                raw=raw, owner=owner, relation=word, contact_name=name, extension=extension
+            )
+        )
     return candidates
 
 

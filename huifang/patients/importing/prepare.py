@@ -712,6 +712,14 @@ class RowPreparer:
                         f"电话号码无效，已保存并标记为无效：{_mask(number)}",
                     )
                 )
+            if candidate.extension:
+                warnings.append(
+                    Warning_(
+                        "phone",
+                        "phone_extension",
+                        f"分机号 {candidate.extension} 未能拨打，已保存总机号码：{_mask(number)}",
+                    )
+                )
             if number in seen:
                 continue
             seen.add(number)

@@ -355,7 +355,7 @@ def _phones(*items):
         ("62345678", False, _phones(("62345678", "self"))),
         ("+86 138 1234 5678", False, _phones(("+8613812345678", "self"))),
         ("0086 13812345678", False, _phones(("008613812345678", "self"))),
-        ("010-62345678转801", False, _phones(("01062345678", "self"))),
+        ("010-62345678转801", False, _phones(("01062345678", "self", "", "", "801"))),
         (
             "13812345678/13912345678",
             False,
@@ -477,6 +477,31 @@ def test_split_phones_finds_every_mobile_whatever_joins_them(entries, data):
 )
 def test_it_reads_contact_cells(cell, found):
     assert parse_contact(cell) == found
+
+
+@pytest.mark.parametrize(
+    ("cell", "found"),
+    [
+        ("010-62345678-8021", [("01062345678", "8021")]),
+        ("010-6234-5678转8021", [("01062345678", "8021")]),
+        ("021 6234 5678 ext 12", [("02162345678", "12")]),
+        ("0755-88886666 分机：123", [("075588886666", "123")]),
+        ("62345678#21", [("62345678", "21")]),
+        ("010-62345678(转8021)/13912345678", [("01062345678", "8021"), ("13912345678", "")]),
+        ("010-62345678转8021 13912345678", [("01062345678", "8021"), ("13912345678", "")]),
+        # a dash between groups of a mobile, or before the next number, is no extension
+        ("138-1234-5678", [("13812345678", "")]),
+        ("0755-88886666-13912345678", [("075588886666", ""), ("13912345678", "")]),
+    ],
+)
+def test_it_keeps_the_extension_apart_from_the_number(cell, found):
+    assert [(c.raw, c.extension) for c in split_phones(cell)] == found
+
+
+def test_an_extension_is_not_taken_for_the_contact_s_name():
+    assert parse_contact("010-62345678转8021 李四(儿子)") == [
+        PhoneCandidate("01062345678", "family", "儿子", "李四", "8021")
+    ]
 
 
 _label = st.text(alphabet="家属配偶儿子女联系人张三本人电话：:()（） -—/，,", max_size=8)

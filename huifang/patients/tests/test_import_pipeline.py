@@ -665,3 +665,25 @@ def test_it_refuses_a_saved_mapping_to_a_field_it_does_not_know(tmp_path, medici
     with pytest.raises(CommandError, match="来源“his”保存的列映射中有未知的字段：discharge_date"):
         call_command("import-encounters", str(write_csv(tmp_path / "in.csv", [row()])))
     assert not Encounter.objects.exists()
+
+
+def test_it_stores_the_switchboard_number_and_warns_about_the_extension(tmp_path, medicine):
+    cells = ["010-62345678-8021", "010-6234-5678转8021", "021 6234 5678 ext 12"]
+    rows = [
+        row(**{"住院号": f"EXT{i}", "联系电话": cell, "联系人及电话": ""})
+        for i, cell in enumerate(cells)
+    ]
+    result = run_import(write_csv(tmp_path / "in.csv", rows))
+    assert result.counts.created == 3
+    phones = sorted(
+        PhoneNumber.objects.values_list("number", "status").filter(patient__record_number="A0001")
+    )
+    # no extension became a number of its own, valid or not
+    assert phones == [("+861062345678", "unknown"), ("+862162345678", "unknown")]
+    warnings = list(csv.reader(io.StringIO(Path(result.warnings_file).read_text("utf-8-sig"))))
+    by_number = {w[2]: w[4] for w in warnings[1:] if w[3] == "phone"}
+    assert by_number == {
+        "EXT0": "分机号 8021 未能拨打，已保存总机号码：010****5678",
+        "EXT1": "分机号 8021 未能拨打，已保存总机号码：010****5678",
+        "EXT2": "分机号 12 未能拨打，已保存总机号码：021****5678",
+    }
