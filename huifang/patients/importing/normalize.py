@@ -103,6 +103,58 @@ def clean_text(value) -> str:
     return "" if text in _NULL_WORDS else text
 
 
+# Names: a space between two Chinese characters is a typing slip (李 四), and
+# the middle dot of minority names comes in several look-alikes.
+_NAME_DOTS = str.maketrans(dict.fromkeys("•‧∙・", "·"))
+_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff·]) +(?=[\u3400-\u9fff·])")
+
+
+def clean_name(value) -> str:
+    """A person's name: ``clean_text``, no spaces between Chinese characters.
+
+    ``李 四`` is ``李四`` (another file's ``李四`` is then no name change),
+    ``阿依古丽 • 买买提`` is ``阿依古丽·买买提``; ``John Smith`` keeps its space.
+    """
+    text = clean_text(value)
+    if text.isascii():
+        return text
+    return _CJK_SPACE.sub("", text.translate(_NAME_DOTS))
+
+
+# Free text keeps its lines and its Chinese punctuation (，。：；（）), which
+# NFKC would turn into ASCII; only full-width letters, digits, spaces and the
+# signs of doses and values (５．０ｍｇ, ＞１０％) fold.
+_FULL_WIDTH_ALNUM = {
+    **{code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)},
+    **{code: code - 0xFEE0 for code in range(0xFF21, 0xFF3B)},
+    **{code: code - 0xFEE0 for code in range(0xFF41, 0xFF5B)},
+    **{ord(sign): ord(sign) - 0xFEE0 for sign in "％＋－．／＜＝＞"},
+    0x3000: " ",
+}
+_SPACES = re.compile(r"[ \t\f\v\xa0]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def clean_free_text(value) -> str:
+    """Free text (治疗经过, 出院医嘱, 出院带药): ``clean_text`` but keeping line breaks
+    and Chinese punctuation; spaces within a line become one, blank lines at most one."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else _to_text(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text.translate(_INVISIBLE)).translate(_FULL_WIDTH_ALNUM)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n" in text:
+        lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+        text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
+    else:
+        text = _SPACES.sub(" ", text).strip()
+    if text and text[0] in "\"'“‘「『`=":
+        text = _unquote(text)
+    return "" if text in _NULL_WORDS else text
+
+
 def _prepare_multiline(value) -> str:
     """Like ``clean_text`` but keeping line breaks, which separate list items."""
     if value is None:

@@ -387,18 +387,11 @@ class RowPreparer:
         self._has_age = self.columns.get("age") is not None
         self._text = {
             name: _Memo(n.clean_text)
-            for name in (
-                "name",
-                *_LIMITED,
-                "attending_doctor",
-                "responsible_nurse",
-                "chief_complaint",
-                "treatment",
-                "discharge_orders",
-                "discharge_medication",
-                "department",
-            )
+            for name in (*_LIMITED, "attending_doctor", "responsible_nurse", "department")
         }
+        self._text["name"] = _Memo(n.clean_name)
+        for name in ("chief_complaint", "treatment", "discharge_orders", "discharge_medication"):
+            self._text[name] = _Memo(n.clean_free_text)
         self._kind = _Memo(lambda cell: kind_from_text(n.clean_text(cell)))
         self._sex = _Memo(n.parse_sex)
         self._dates = {

@@ -15,6 +15,8 @@ from huifang.patients.importing.normalize import (
     _labelled_numbers,
     _walk_numbers,
     approx_birth_date,
+    clean_free_text,
+    clean_name,
     clean_text,
     parse_age,
     parse_contact,
@@ -331,6 +333,39 @@ def test_an_estimated_birth_date_gives_back_the_age(years, on):
 )
 def test_it_reads_sex(value, sex):
     assert parse_sex(value) == sex
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        ("李 四", "李四"),
+        (" 欧阳  娜娜 ", "欧阳娜娜"),
+        ("李　四", "李四"),  # an ideographic space
+        ("阿依古丽·买买提", "阿依古丽·买买提"),
+        ("阿依古丽 · 买买提", "阿依古丽·买买提"),
+        ("阿依古丽•买买提", "阿依古丽·买买提"),
+        ("John  Smith", "John Smith"),
+        ("李 John", "李 John"),
+    ],
+)
+def test_it_cleans_names(value, name):
+    assert clean_name(value) == name
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("低盐饮食\n按时服药，1月后复查", "低盐饮食\n按时服药，1月后复查"),
+        ("低盐饮食\r\n\r\n\r\n  按时服药。 \r\n", "低盐饮食\n\n按时服药。"),
+        ("５．０ｍｇ　每日一次（饭后）；", "5.0mg 每日一次（饭后）；"),
+        ("  阿司匹林   100mg  ", "阿司匹林 100mg"),
+        ('"氨氯地平片"', "氨氯地平片"),
+        ("NULL", ""),
+        (None, ""),
+    ],
+)
+def test_it_keeps_lines_and_chinese_punctuation_in_free_text(value, text):
+    assert clean_free_text(value) == text
 
 
 # ---------------------------------------------------------------------------

@@ -169,7 +169,7 @@ def test_it_imports_a_dirty_gb18030_file_and_accounts_for_every_row(tmp_path, me
     assert Encounter.objects.get(number="ZY0008").diagnoses.get().is_sensitive
 
     li = Patient.objects.get(record_number="A0002")
-    assert li.name == "李 四" or li.name == "李四"
+    assert li.name == "李四"
     assert li.sex == "F"
     assert {p.number: p.owner for p in li.phones.all()} == {
         "+8613912345678": "self",
@@ -687,3 +687,26 @@ def test_it_stores_the_switchboard_number_and_warns_about_the_extension(tmp_path
         "EXT1": "分机号 8021 未能拨打，已保存总机号码：010****5678",
         "EXT2": "分机号 12 未能拨打，已保存总机号码：021****5678",
     }
+
+
+def test_it_removes_stray_spaces_in_chinese_names_and_keeps_the_lines_of_free_text(
+    tmp_path, medicine
+):
+    orders = "低盐饮食\r\n按时服药，１月后复查（心内科门诊）"
+    first = row(**{"患者姓名": "李 四", "出院带药": "阿司匹林 100mg\n每日一次"})
+    header = [*HEADER, "出院医嘱"]
+    result = run_import(write_csv(tmp_path / "a.csv", [[*first, orders]], header=header))
+    assert result.counts.created == 1
+    assert Patient.objects.get().name == "李四"
+    encounter = Encounter.objects.get()
+    assert encounter.discharge_orders == "低盐饮食\n按时服药，1月后复查（心内科门诊）"
+    assert encounter.discharge_medication == "阿司匹林 100mg\n每日一次"
+
+    # The same stay in a file that spells the name without the space: no change.
+    second = row(**{"患者姓名": "李四", "出院带药": "阿司匹林 100mg\n每日一次"})
+    again = run_import(
+        write_csv(tmp_path / "b.csv", [[*second, orders]], header=header),
+        output_dir=tmp_path / "again",
+    )
+    assert (again.counts.unchanged, again.counts.updated) == (0, 1)  # the raw record differs
+    assert not AuditEntry.objects.filter(action="update", target_type="patients.patient").exists()
