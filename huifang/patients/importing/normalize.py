@@ -622,8 +622,11 @@ def _diagnosis(item: str, match: re.Match | None) -> DiagnosisItem | None:
     name = " ".join(name.split())
     if name in _PLACEHOLDERS:
         name = ""
-    if not code and not name:
-        return None
+    if not name:
+        if not code:
+            return None
+        # A bare code ("B24"): the code is the name, as for a codes-only column.
+        name = code
     return DiagnosisItem(code=code, name=name)
 
 
@@ -694,6 +697,10 @@ def parse_diagnoses(value) -> list[DiagnosisItem]:
                 if diagnosis is not None and diagnosis not in seen:
                     seen.add(diagnosis)
                     result.append(diagnosis)
+    if len(result) > 1:
+        # "I10；I10 原发性高血压": the bare code says no more than the named one.
+        named = {d.code for d in result if d.code and d.name != d.code}
+        result = [d for d in result if d.name != d.code or d.code not in named]
     return result
 
 

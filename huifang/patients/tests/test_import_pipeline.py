@@ -710,3 +710,15 @@ def test_it_removes_stray_spaces_in_chinese_names_and_keeps_the_lines_of_free_te
     )
     assert (again.counts.unchanged, again.counts.updated) == (0, 1)  # the raw record differs
     assert not AuditEntry.objects.filter(action="update", target_type="patients.patient").exists()
+
+
+def test_a_bare_code_in_the_diagnosis_cell_gives_the_code_as_the_name(tmp_path, medicine):
+    rows = [
+        row(**{"住院号": "DX1", "出院诊断": "B24"}),
+        row(**{"住院号": "DX2", "出院诊断": "I10；E11.9 2型糖尿病"}),
+    ]
+    run_import(write_csv(tmp_path / "in.csv", rows))
+    bare = Encounter.objects.get(number="DX1").diagnoses.get()
+    assert (bare.code, bare.name, bare.is_sensitive) == ("B24", "B24", True)
+    mixed = Encounter.objects.get(number="DX2").diagnoses.all()
+    assert [(d.code, d.name) for d in mixed] == [("I10", "I10"), ("E11.9", "2型糖尿病")]
