@@ -22,6 +22,64 @@ class UnreadableFile(ApplicationError):
     code = "unreadable_file"
 
 
+class MixedEncoding(UnreadableFile):
+    """Bytes that are not in the file's encoding: typically one row pasted from
+    a GBK program into a UTF-8 file. The message says on which line."""
+
+    code = "invalid_encoding"
+
+
+_ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GB18030/GBK"}
+
+
+def _not_in_encoding(encoding: str, offset: int, line: int) -> MixedEncoding:
+    label = _ENCODING_LABELS.get(encoding, encoding)
+    return MixedEncoding(
+        f"第 {line} 行不是 {label} 编码（字节位置 {offset}）："
+        "请整份文件用同一种编码另存后再导入，或指定文件的编码"
+    )
+
+
+def _first_bad_byte(path: Path, encoding: str) -> tuple[int, int] | None:
+    """(byte offset in the file, physical line) of the first byte not in ``encoding``.
+
+    Read again in blocks once decoding failed: the error from the text stream
+    only knows its offset within the chunk it was decoding.
+    """
+    # The BOM is valid UTF-8, so offsets count from the file's first byte.
+    decoder = codecs.getincrementaldecoder("utf-8" if encoding == "utf-8-sig" else encoding)()
+    position = 0
+    lines = 1
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(SAMPLE_BYTES), b""):
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                offset = position - pending + exc.start
+                data = exc.object
+                return offset, lines + data.count(b"\n", 0, exc.start)
+            lines += block.count(b"\n")
+            position += len(block)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return position - len(decoder.getstate()[0]), lines
+    return None
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """Whether a sample that is not valid UTF-8 still reads as UTF-8 nearly everywhere.
+
+    A GBK file decoded as UTF-8 makes a few Chinese characters by chance and
+    many errors; a UTF-8 file with one GBK row, the other way round.
+    """
+    text = sample.decode("utf-8", errors="replace")
+    errors = text.count("\ufffd")
+    chinese = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
+    return chinese >= 2 and chinese > 2 * errors
+
+
 @dataclass
 class SourceFormat:
     kind: str  # "csv" or "xlsx"
@@ -39,14 +97,18 @@ class RawRow:
 
 def detect_encoding(sample: bytes) -> str:
     """utf-8-sig, utf-8 or gb18030 (a superset of GBK and GB2312)."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+    bom = sample.startswith(codecs.BOM_UTF8)
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         decoder.decode(sample, final=False)  # a cut multi-byte tail is not an error
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+        return "utf-8-sig" if bom else "utf-8"
+    except UnicodeDecodeError as exc:
+        if bom or _mostly_utf8(sample):
+            # A UTF-8 file with a row in another encoding: read as GB18030 it
+            # would be garbage throughout, so say where the odd row is.
+            raise _not_in_encoding(
+                "utf-8", exc.start, sample.count(b"\n", 0, exc.start) + 1
+            ) from exc
     try:
         codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
     except UnicodeDecodeError as exc:
@@ -108,10 +170,12 @@ class TableReader:
                 for cells in reader:
                     yield reader.line_num, cells
         except UnicodeDecodeError as exc:
-            raise UnreadableFile(
-                f"文件中有无法按 {self.fmt.encoding} 解码的内容（字节位置 {exc.start}），"
-                "请确认文件编码后用 --encoding 指定"
-            ) from exc
+            found = _first_bad_byte(self.path, self.fmt.encoding)
+            if found is None:  # cannot happen: the file decoded once without it
+                raise UnreadableFile(
+                    f"文件中有无法按 {self.fmt.encoding} 解码的内容，请确认文件编码"
+                ) from exc
+            raise _not_in_encoding(self.fmt.encoding, *found) from exc
         except csv.Error as exc:
             raise UnreadableFile(f"CSV 格式错误：{exc}") from exc
 

@@ -494,7 +494,8 @@ def test_it_reports_a_file_that_breaks_midway_also_when_prepared_ahead(
     good = write_csv(tmp_path / "good.csv", rows, encoding="utf-8").read_bytes()
     path = tmp_path / "in.csv"
     path.write_bytes(good + b"\xff\xfe\xfa broken,\r\n")
-    with pytest.raises(UnreadableFile, match="无法按 utf-8 解码"):
+    message = f"第 402 行不是 UTF-8 编码（字节位置 {len(good)}）"
+    with pytest.raises(UnreadableFile, match=message):
         run_import(path, preparing=preparing, encoding="utf-8", batch_size=100)
     run = ImportRun.objects.get()
     assert run.status == "failed"
@@ -722,3 +723,34 @@ def test_a_bare_code_in_the_diagnosis_cell_gives_the_code_as_the_name(tmp_path, 
     assert (bare.code, bare.name, bare.is_sensitive) == ("B24", "B24", True)
     mixed = Encounter.objects.get(number="DX2").diagnoses.all()
     assert [(d.code, d.name) for d in mixed] == [("I10", "I10"), ("E11.9", "2型糖尿病")]
+
+
+def _utf8_file_with_one_gbk_row(tmp_path) -> tuple[Path, int]:
+    """A UTF-8 file whose 9th line was saved as GBK; and the offset of its first odd byte."""
+    header = ["姓名", "住院号", "出院日期", "科室"]
+    lines = [",".join(header)] + [f"患者{i},ZY{i:03d},2026-11-20,内科" for i in range(1, 8)]
+    good = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    odd = "ZY009,张三,2026-11-20,内科\r\n".encode("gbk")
+    rest = "患者10,ZY010,2026-11-20,内科\r\n".encode()
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(good + odd + rest)
+    return path, len(good) + odd.index("张".encode("gbk"))
+
+
+@pytest.mark.parametrize("encoding", ["auto", "utf-8"])
+def test_it_says_which_line_is_not_in_the_file_s_encoding(tmp_path, medicine, encoding):
+    path, offset = _utf8_file_with_one_gbk_row(tmp_path)
+    with pytest.raises(CommandError) as info:
+        call_command("import-encounters", str(path), "--encoding", encoding)
+    message = str(info.value)
+    assert f"第 9 行不是 UTF-8 编码（字节位置 {offset}）" in message
+    assert "同一种编码另存" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 64])
+def test_it_finds_the_odd_byte_across_blocks_of_any_size(tmp_path, monkeypatch, block):
+    from huifang.patients.importing import reader
+
+    path, offset = _utf8_file_with_one_gbk_row(tmp_path)
+    monkeypatch.setattr(reader, "SAMPLE_BYTES", block)
+    assert reader._first_bad_byte(path, "utf-8") == (offset, 9)
