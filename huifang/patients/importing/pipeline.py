@@ -264,6 +264,7 @@ def import_encounters(
         departments=departments,
         since=timezone.now(),
         superseded_before=_superseded_before(run),
+        run_label=str(run.uuid),
     )
     warning_rows = 0
     try:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from huifang.accounts.models import User
 from huifang.core.bulk import RowWriter, allocate_ids_for, fresh_uuids
 from huifang.core.crypto import decrypt, encrypt_many, lookup_hash
+from huifang.core.masking import mask_phone
 from huifang.core.services import audit_diff, audit_record
 from huifang.patients.importing.prepare import (
     Prepared,
@@ -138,6 +139,7 @@ class BatchWriter:
         departments,
         since=None,
         superseded_before: frozenset[tuple[str, str]] = frozenset(),
+        run_label: str = "",
     ):
         self.source = source
         self.actor = actor
@@ -150,6 +152,7 @@ class BatchWriter:
         # imported again leaves them unchanged instead of flipping the
         # encounter back and forth (``superseded_before``: earlier runs').
         self.since = since
+        self.run_label = run_label
         self.superseded_before = superseded_before
         self.superseded: list[tuple[str, str]] = []
         self._any_synthetic: bool | None = None
@@ -446,17 +449,60 @@ class BatchWriter:
             batch_size=500,
         )
         pks = [e.pk for _, e, _ in changed]
+        children_before = self._children_text(pks)
         Diagnosis.objects.filter(encounter_id__in=pks).delete()
         Procedure.objects.filter(encounter_id__in=pks).delete()
         AbnormalFinding.objects.filter(encounter_id__in=pks).delete()
         for p, encounter, diff in changed:
+            after = {
+                "diagnoses": "；".join(
+                    self._diagnosis_text(code, name) for code, name in p.diagnoses
+                ),
+                "procedures": "；".join(name for name, _ in p.procedures),
+                "findings": "；".join(description for _, description in p.findings),
+            }
+            before = children_before.get(encounter.pk, {})
+            for name, text in after.items():
+                if before.get(name, "") != text:
+                    diff[name] = [before.get(name, ""), text]
             audit_record(
                 actor=self.actor,
                 action="update",
                 target=encounter,
                 patient_id=encounter.patient_id,
-                changes={**diff, "import": [None, p.row.line]},
+                changes={**diff, "import": {"run": self.run_label, "line": p.row.line}},
             )
+
+    def _diagnosis_text(self, code: str, name: str) -> str:
+        """A diagnosis as the audit log keeps it: a sensitive one by its code alone."""
+        flag = self._sensitive.get(code)
+        if flag is None:
+            flag = self._sensitive[code] = diagnosis_is_sensitive(code)
+        return f"{code}（敏感诊断）" if flag else " ".join(part for part in (code, name) if part)
+
+    def _children_text(self, pks: list[int]) -> dict[int, dict[str, str]]:
+        """Stored diagnoses, procedures and findings of ``pks``, as the audit log compares them."""
+        found: dict[int, dict[str, list[str]]] = {}
+        for encounter_id, code, name in (
+            Diagnosis.objects.filter(encounter_id__in=pks)
+            .order_by("encounter_id", "position", "id")
+            .values_list("encounter_id", "code", "name")
+        ):
+            text = self._diagnosis_text(code, name)
+            found.setdefault(encounter_id, {}).setdefault("diagnoses", []).append(text)
+        for encounter_id, name in (
+            Procedure.objects.filter(encounter_id__in=pks)
+            .order_by("encounter_id", "id")
+            .values_list("encounter_id", "name")
+        ):
+            found.setdefault(encounter_id, {}).setdefault("procedures", []).append(name)
+        for encounter_id, description in (
+            AbnormalFinding.objects.filter(encounter_id__in=pks)
+            .order_by("encounter_id", "id")
+            .values_list("encounter_id", "description")
+        ):
+            found.setdefault(encounter_id, {}).setdefault("findings", []).append(description)
+        return {pk: {k: "；".join(v) for k, v in parts.items()} for pk, parts in found.items()}
 
     def _patients(self, todo: list[Prepared]) -> tuple[list[PatientRef], list[PatientRef]]:
         """The patient of every row (by record number, ID number, name+birth+phone),
@@ -689,9 +735,16 @@ class BatchWriter:
 
     def _new_phones(self, todo, patients: list[PatientRef], now) -> list[tuple]:
         """Rows for the numbers not yet known for their patient; the first usable
-        number of the patient's own becomes the primary when there is none."""
+        number of the patient's own becomes the primary when there is none.
+
+        A stored patient's row that brings a usable number of their own never
+        seen for them is the HIS's correction: that number becomes the primary
+        (the one dialled first), the old one stays as a second number, and the
+        audit log says so (numbers masked). A number already known changes
+        nothing, so an older export listing the old number does not flip it back.
+        """
         known: dict[int, set[str]] = {}
-        has_primary: set[int] = set()
+        has_primary: dict[int, str] = {}
         for patient_id, number, primary in self._select_in(
             "patient_id, number, is_primary",
             "patients_phonenumber",
@@ -700,10 +753,11 @@ class BatchWriter:
         ):
             known.setdefault(patient_id, set()).add(number)
             if primary:
-                has_primary.add(patient_id)
+                has_primary[patient_id] = number
         rows = []
         invalid = PhoneNumber.Status.INVALID
         source = self.source
+        corrected: dict[int, tuple[str, str]] = {}
         for p, patient in zip(todo, patients, strict=True):
             patient_id = patient.pk
             numbers = known.setdefault(patient_id, set())
@@ -711,13 +765,19 @@ class BatchWriter:
                 if phone.number in numbers:
                     continue
                 numbers.add(phone.number)
-                primary = (
-                    patient_id not in has_primary
-                    and phone.owner == "self"
-                    and phone.status != invalid
-                )
+                usable_own = phone.owner == "self" and phone.status != invalid
+                primary = patient_id not in has_primary and usable_own
+                if (
+                    not primary
+                    and usable_own
+                    and not patient.new
+                    and patient_id in has_primary
+                    and patient_id not in corrected
+                ):
+                    corrected[patient_id] = (has_primary[patient_id], phone.number)
+                    primary = True
                 if primary:
-                    has_primary.add(patient_id)
+                    has_primary[patient_id] = phone.number
                 rows.append(
                     (
                         patient_id,
@@ -733,7 +793,30 @@ class BatchWriter:
                         now,
                     )
                 )
+        if corrected:
+            self._demote_primaries(corrected, rows)
         return rows
+
+    def _demote_primaries(self, corrected: dict[int, tuple[str, str]], rows: list[tuple]) -> None:
+        """The old primaries of ``corrected`` patients step down; only the newest stays primary."""
+        newest = {patient_id: new for patient_id, (_, new) in corrected.items()}
+        for index, row in enumerate(rows):  # an earlier row of the batch may have led
+            patient_id, number, primary = row[0], row[1], row[7]
+            if primary and patient_id in newest and number != newest[patient_id]:
+                rows[index] = (*row[:7], False, *row[8:])
+        PhoneNumber.objects.filter(patient_id__in=list(corrected), is_primary=True).update(
+            is_primary=False
+        )
+        for patient_id, (old, new) in corrected.items():
+            audit_record(
+                actor=self.actor,
+                action="update",
+                target=None,
+                patient_id=patient_id,
+                field="phone",
+                target_repr="本人电话更正（HIS 导入）",
+                changes={"primary": [mask_phone(old), mask_phone(new)]},
+            )
 
 
 def _ref_key(patient: PatientRef) -> object:

@@ -235,6 +235,33 @@ def test_it_updates_a_corrected_row_and_audits_what_changed(tmp_path, medicine):
     assert encounter.diagnoses.count() == 2  # children replaced, not doubled
 
 
+def test_a_corrected_number_becomes_the_one_dialled_and_the_audit_log_says_so(tmp_path, medicine):
+    run_import(write_csv(tmp_path / "a.csv", [row(**{"联系人及电话": ""})]))
+    corrected = row(
+        **{
+            "联系人及电话": "",
+            "联系电话": "13812345679",
+            "出院日期": "2026-11-11",
+            "出院诊断": "I10 原发性高血压；E11.9 2型糖尿病；C34.9 肺恶性肿瘤",
+        }
+    )
+    result = run_import(write_csv(tmp_path / "b.csv", [corrected]))
+    assert result.counts.updated == 1
+    phones = dict(PhoneNumber.objects.values_list("number", "is_primary"))
+    assert phones == {"+8613812345679": True, "+8613812345678": False}
+    phone_entry = AuditEntry.objects.get(field="phone")
+    assert phone_entry.changes == {"primary": ["138****5678", "138****5679"]}
+    entry = AuditEntry.objects.get(action="update", target_type="patients.encounter")
+    assert entry.changes["diagnoses"] == [
+        "I10 原发性高血压；E11.9 2型糖尿病",
+        "I10 原发性高血压；E11.9 2型糖尿病；C34.9（敏感诊断）",
+    ]
+    assert entry.changes["import"] == {"run": str(result.run.uuid), "line": 2}
+    # The older export again: the old number is known, the new one stays first.
+    run_import(write_csv(tmp_path / "a-again.csv", [row(**{"联系人及电话": ""})]))
+    assert PhoneNumber.objects.get(is_primary=True).number == "+8613812345679"
+
+
 def test_it_reads_utf8_tsv_with_bom_and_quoted_newlines(tmp_path, medicine):
     rows = [row(**{"出院带药": "阿司匹林\n每日一次"})]
     path = write_csv(tmp_path / "in.tsv", rows, encoding="utf-8-sig", delimiter="\t")

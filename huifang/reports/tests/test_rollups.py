@@ -199,7 +199,7 @@ class TestCorrections:
         assert rolled(EVERYONE)["figures"]["reached"] == 2
         assert "no_answer" not in rolled(EVERYONE)["failure_reasons"]
 
-    def test_a_patient_recorded_deceased(self, answers_and_cases, patient_medicine):
+    def test_a_patient_recorded_deceased(self, answers_and_cases, month, patient_medicine):
         build()
         patient_update(
             actor=None, patient=patient_medicine, deceased_on=datetime.date(2026, 11, 15)
@@ -208,8 +208,10 @@ class TestCorrections:
         rollups.rollups_refresh()
         result = rolled(EVERYONE)
         assert result == live(EVERYONE)
-        # t2 (not reached, due until the 18th) joins t4 among the deceased.
-        assert result["figures"]["excluded_deceased"] == 2
+        # Recording the death cancels the patient's open calls: t2 (not reached,
+        # due until the 18th) and t5 (merged) join t4 among the deceased.
+        assert FollowUpTask.objects.get(pk=month["t5"].pk).closed_reason == "deceased"
+        assert result["figures"]["excluded_deceased"] == 3
 
     def test_a_complaint_closed(self, answers_and_cases):
         build()
