@@ -364,6 +364,8 @@ class ImportRun(models.Model):
     # [number, fingerprint] of rows a later row of the same file replaced
     # (one encounter number on several rows): unchanged when imported again.
     superseded = models.JSONField(default=list, blank=True, editable=False)
+    # Written with every batch: a running import silent for long was interrupted.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     seconds = models.FloatField(default=0)
     created_by = models.ForeignKey(
         "accounts.User",

@@ -390,6 +390,13 @@ def import_run_execute(*, run_id: int) -> None:
         )
 
 
+def import_runs_mark_interrupted() -> int:
+    """Running imports silent for ten minutes are marked failed, with how to complete them."""
+    from huifang.patients.importing.pipeline import import_runs_mark_interrupted as mark
+
+    return mark()
+
+
 def import_file_for_download(*, actor: User, run, which: str):
     """The path of a run's rejects or warnings file; each download is audited."""
     from pathlib import Path

@@ -14,11 +14,12 @@ import logging
 import time
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from huifang.accounts.models import Department, User
@@ -125,6 +126,35 @@ class ImportResult:
             "rejects_file": self.rejects_file,
             "seconds": round(self.seconds, 3),
         }
+
+
+INTERRUPTED_AFTER = timedelta(minutes=10)
+
+
+def import_runs_mark_interrupted(*, runs=None, quiet_for: timedelta = INTERRUPTED_AFTER) -> int:
+    """Mark running imports silent for ``quiet_for`` as failed (interrupted); returns how many.
+
+    An import writes its heartbeat with every batch. One that stopped without
+    a word (its process killed, the machine restarted) would show "running"
+    forever; its committed batches are kept, and importing the same file
+    again completes it without duplicates, which the error says.
+    """
+    cutoff = timezone.now() - quiet_for
+    stale = (runs if runs is not None else ImportRun.objects.all()).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff),
+        status=ImportRun.Status.RUNNING,
+    )
+    count = stale.update(
+        status=ImportRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error=(
+            "导入中断：导入进程没有再报告进展（可能被终止或服务器重启）。"
+            "已写入的批次都已保存，再导入一次同一文件即可补全，不会重复。"
+        ),
+    )
+    if count:
+        logger.warning("marked %d interrupted import run(s) as failed", count)
+    return count
 
 
 def _superseded_before(run: ImportRun) -> frozenset[tuple[str, str]]:
@@ -247,6 +277,7 @@ def import_encounters(
     run.mapping = mapping.as_dict()
     run.dry_run = options.dry_run
     run.status = ImportRun.Status.RUNNING
+    run.heartbeat_at = timezone.now()
     run.rows_expected = estimate_rows(path, fmt)
     run.save()
     out_dir = options.output_dir or (Path(settings.MEDIA_ROOT) / "imports" / str(run.uuid))
@@ -285,6 +316,7 @@ def import_encounters(
                         run.superseded = [list(pair) for pair in writer.superseded]
                         ImportRun.objects.filter(pk=run.pk).update(superseded=run.superseded)
                     ImportRun.objects.filter(pk=run.pk).update(
+                        heartbeat_at=timezone.now(),
                         rows=counts.rows,
                         created=counts.created,
                         updated=counts.updated,
@@ -356,6 +388,13 @@ def import_encounters(
     run.status = ImportRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.save()
+    if not options.dry_run:  # a killed run of this file is now complete: say so
+        import_runs_mark_interrupted(
+            runs=ImportRun.objects.filter(
+                source=run.source, file_sha256=run.file_sha256, created_at__lt=run.created_at
+            ),
+            quiet_for=timedelta(0),
+        )
     audit_record(
         actor=options.actor,
         action="create",

@@ -125,6 +125,16 @@ def test_it_resumes_after_sigkill_without_loss_or_duplicates(tmp_path):
     snapshot_clean = run(["shell", "--no-imports", "-c", SNAPSHOT], clean_env).stdout
     assert json.loads(snapshot_killed)[1]  # there is data to compare
     assert snapshot_killed == snapshot_clean
+    # The killed run does not show "running" for ever: it says it was interrupted.
+    runs = run(["shell", "--no-imports", "-c", RUNS], killed_env).stdout
+    assert json.loads(runs) == [["failed", True], ["succeeded", False]]
+
+
+RUNS = """
+import json
+from huifang.patients.models import ImportRun
+print(json.dumps([[r.status, "导入中断" in r.error] for r in ImportRun.objects.order_by("id")]))
+"""
 
 
 WORKER_VICTIM = """

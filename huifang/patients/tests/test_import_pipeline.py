@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from huifang.core.models import AuditEntry
 from huifang.patients.importing.pipeline import ImportOptions, import_encounters
@@ -781,3 +782,27 @@ def test_it_finds_the_odd_byte_across_blocks_of_any_size(tmp_path, monkeypatch, 
     path, offset = _utf8_file_with_one_gbk_row(tmp_path)
     monkeypatch.setattr(reader, "SAMPLE_BYTES", block)
     assert reader._first_bad_byte(path, "utf-8") == (offset, 9)
+
+
+def test_an_import_silent_for_ten_minutes_is_marked_interrupted(tmp_path, medicine):
+    from huifang.patients.importing.pipeline import import_runs_mark_interrupted
+
+    now = timezone.now()
+    stale = ImportRun.objects.create(
+        source="his",
+        file_name="a.csv",
+        status=ImportRun.Status.RUNNING,
+        heartbeat_at=now - datetime.timedelta(minutes=11),
+    )
+    busy = ImportRun.objects.create(
+        source="his",
+        file_name="b.csv",
+        status=ImportRun.Status.RUNNING,
+        heartbeat_at=now - datetime.timedelta(minutes=1),
+    )
+    assert import_runs_mark_interrupted() == 1
+    stale.refresh_from_db()
+    busy.refresh_from_db()
+    assert stale.status == ImportRun.Status.FAILED
+    assert "再导入一次同一文件即可补全" in stale.error
+    assert busy.status == ImportRun.Status.RUNNING
