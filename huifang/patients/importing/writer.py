@@ -321,6 +321,9 @@ class BatchWriter:
                 or (superseded_before and (p.number, p.fingerprint) in superseded_before)
             ):
                 self.counts.unchanged += 1
+                if p.department and self._department(p.department)[1]:
+                    # Still unmapped: said again, as the other warnings are.
+                    extra_warnings.append((p, "department", _unmapped_warning(p.department)))
                 continue
             if found is not None and found[3]:  # an earlier row of this file wrote it
                 self.superseded.append((p.number, found[1]))
@@ -341,9 +344,7 @@ class BatchWriter:
             department_id, unknown = self._department(p.department)
             departments.append(department_id)
             if unknown and p.department:
-                extra_warnings.append(
-                    (p, "department", f"科室“{p.department}”未在系统中登记，已归入“未映射科室”")
-                )
+                extra_warnings.append((p, "department", _unmapped_warning(p.department)))
         new_rows = [i for i, p in enumerate(todo) if p.number not in existing]
         changed_rows = [i for i, p in enumerate(todo) if p.number in existing]
         ids = allocate_ids_for({Patient: len(fresh), Encounter: len(new_rows)})
@@ -817,6 +818,10 @@ class BatchWriter:
                 target_repr="本人电话更正（HIS 导入）",
                 changes={"primary": [mask_phone(old), mask_phone(new)]},
             )
+
+
+def _unmapped_warning(department: str) -> str:
+    return f"科室“{department}”未在系统中登记，已归入“未映射科室”"
 
 
 def _ref_key(patient: PatientRef) -> object:

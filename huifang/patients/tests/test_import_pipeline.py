@@ -220,6 +220,9 @@ def test_it_changes_nothing_when_the_same_file_comes_again(tmp_path, medicine):
         PhoneNumber.objects.count(),
     ) == before
     assert AuditEntry.objects.filter(action="update").count() == audit_before
+    # The department still waits for an administrator: the warning says so again.
+    warnings = Path(again.warnings_file).read_text(encoding="utf-8-sig")
+    assert "科室“神经内科二病区”未在系统中登记" in warnings
 
 
 def test_it_updates_a_corrected_row_and_audits_what_changed(tmp_path, medicine):
