@@ -474,28 +474,36 @@ class RowPreparer:
         ) = self._pick(padded)
         text = self._text
         warnings: list[Warning_] = []
+        # Every problem of a rejected row is named, so one correction is enough.
+        problems: list[tuple[str, str]] = []
         name = text["name"](name_cell)
         if not name:
-            raise Rejected("missing_name", "姓名为空")
+            problems.append(("missing_name", "姓名为空"))
+        elif len(name) > LIMITS["name"]:
+            problems.append(("name_too_long", "姓名过长，可能错列"))
         number = n.clean_text(number_cell).replace(" ", "")
         if not number:
-            raise Rejected("missing_encounter_number", "住院号/门诊号为空")
-        if len(number) > 40:
-            raise Rejected(
-                "encounter_number_too_long", f"住院号/门诊号过长（{len(number)} 个字符）"
+            problems.append(("missing_encounter_number", "住院号/门诊号为空"))
+        elif len(number) > 40:
+            problems.append(
+                ("encounter_number_too_long", f"住院号/门诊号过长（{len(number)} 个字符）")
             )
 
         kind = self._kind(kind_cell) or self.default_kind
         dates = self._dates
         admitted_on = dates["admitted_on"](admitted_cell)
-        if type(admitted_on) is tuple:
-            raise Rejected(*admitted_on)
         discharged_on = dates["discharged_on"](discharged_cell)
-        if type(discharged_on) is tuple:
-            raise Rejected(*discharged_on)
         visit_on = dates["visit_on"](visit_cell)
+        unreadable = False  # a date given but wrong is said once, not also as "missing"
+        if type(admitted_on) is tuple:
+            problems.append(admitted_on)
+            admitted_on = None
+        if type(discharged_on) is tuple:
+            problems.append(discharged_on)
+            discharged_on, unreadable = None, True
         if type(visit_on) is tuple:
-            raise Rejected(*visit_on)
+            problems.append(visit_on)
+            visit_on, unreadable = None, True
         findings = list(self._findings(findings_cell))
         if not kind:
             if findings and not discharged_on:
@@ -508,19 +516,23 @@ class RowPreparer:
             if discharged_on is None:
                 if visit_on is not None:
                     discharged_on, visit_on = visit_on, None
-                else:
-                    raise Rejected("missing_discharge_date", "出院日期为空，无法安排出院随访")
+                elif not unreadable:
+                    problems.append(("missing_discharge_date", "出院日期为空，无法安排出院随访"))
         elif visit_on is None:
             visit_on = discharged_on or admitted_on
-            if visit_on is None:
-                raise Rejected("missing_visit_date", "就诊日期为空")
+            if visit_on is None and not unreadable:
+                problems.append(("missing_visit_date", "就诊日期为空"))
             if kind != Encounter.Kind.DAY_SURGERY:
                 discharged_on = None
         if admitted_on and discharged_on and discharged_on < admitted_on:
-            raise Rejected(
-                "discharge_before_admission",
-                f"出院日期 {discharged_on.isoformat()} 早于入院日期 {admitted_on.isoformat()}",
+            problems.append(
+                (
+                    "discharge_before_admission",
+                    f"出院日期 {discharged_on.isoformat()} 早于入院日期 {admitted_on.isoformat()}",
+                )
             )
+        if problems:
+            raise Rejected(problems[0][0], "；".join(reason for _, reason in problems))
 
         kind = str(kind)  # the value, not the enum member: cheaper to pickle
         anchor = discharged_on or visit_on
@@ -544,8 +556,6 @@ class RowPreparer:
                 warnings.append(Warning_(key, "truncated", f"{key} 过长，已截断"))
                 value = value[: LIMITS[key]]
             patient[key] = value
-        if len(name) > LIMITS["name"]:
-            raise Rejected("name_too_long", "姓名过长，可能错列")
 
         patient["id_number"], id_hash, invalid_id = self._id_number(id_cell)
         if invalid_id:

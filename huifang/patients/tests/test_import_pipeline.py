@@ -809,3 +809,14 @@ def test_an_import_silent_for_ten_minutes_is_marked_interrupted(tmp_path, medici
     assert stale.status == ImportRun.Status.FAILED
     assert "再导入一次同一文件即可补全" in stale.error
     assert busy.status == ImportRun.Status.RUNNING
+
+
+def test_a_rejected_row_names_every_problem_at_once(tmp_path, medicine):
+    rows = [row(**{"患者姓名": "", "住院号": "ZY0100", "出院日期": "2026-02-30"})]
+    result = run_import(write_csv(tmp_path / "in.csv", rows))
+    assert result.counts.rejected == 1
+    data = Path(result.rejects_file).read_bytes().decode("gb18030")
+    reason = list(csv.reader(io.StringIO(data)))[1][-1]
+    assert reason.startswith("姓名为空；")
+    assert "2026-02-30" in reason
+    assert "出院日期为空" not in reason  # the date was given: said once, as wrong
