@@ -14,6 +14,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from huifang.accounts import roles
 from huifang.accounts.models import Department
@@ -158,6 +159,12 @@ def browser(django_db_serialized_rollback):
             )
             yield chromium
             chromium.close()
+            # While Playwright's loop runs in this thread, Django keeps this
+            # thread's connections apart (asgiref's Local sees a running loop),
+            # so the test's own queries opened another connection: close it
+            # here, or it outlives the test and the test database cannot be
+            # dropped at the end of the run.
+            connections.close_all()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
