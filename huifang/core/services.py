@@ -12,6 +12,7 @@ from huifang.core import calendar
 from huifang.core.context import current_request
 from huifang.core.errors import NotFound
 from huifang.core.models import AuditAction, AuditEntry, CalendarDay, JobRun
+from huifang.core.signals import calendar_changed
 
 logger = logging.getLogger(__name__)
 
@@ -138,14 +139,28 @@ def _calendar_day_fields(entry: CalendarDay) -> dict[str, Any]:
     return {"date": entry.date, "kind": entry.kind, "name": entry.name, "note": entry.note}
 
 
+def _calendar_changed(day: date, change: str) -> None:
+    """After the commit: every reader reloads the table, then later apps hear of ``day``.
+
+    In this order, so receivers (follow-ups re-planning its open tasks)
+    already see the new table.
+    """
+    calendar.invalidate()
+    logger.info("holiday table: %s %s", day.isoformat(), change)
+    calendar_changed.send(sender=CalendarDay, days=[day])
+
+
 def calendar_day_set(*, actor, day: date, kind: str, name: str, note: str = "") -> CalendarDay:
     """Enter or change the holiday-table row for ``day``; the calendar sees it at once.
 
     ``kind`` is ``"holiday"`` (a day off even on a weekday) or ``"workday"``
     (a make-up working day even on a weekend). Audited; an unchanged row is
-    neither saved nor audited.
+    neither saved nor audited. A new row or a changed kind sends
+    ``calendar_changed`` once committed (follow-ups re-plans the open tasks
+    it may move); a changed name or note alone moves no date.
     """
     with transaction.atomic():
+        kind_changed = False
         entry = CalendarDay.objects.select_for_update().filter(date=day).first()
         if entry is None:
             entry = CalendarDay(date=day, kind=kind, name=name, note=note)
@@ -153,6 +168,7 @@ def calendar_day_set(*, actor, day: date, kind: str, name: str, note: str = "") 
                 entry.created_by = actor
             entry.full_clean()
             entry.save()
+            kind_changed = True
             audit_record(
                 actor=actor,
                 action=AuditAction.CREATE,
@@ -166,16 +182,23 @@ def calendar_day_set(*, actor, day: date, kind: str, name: str, note: str = "") 
             changes = audit_diff(before, _calendar_day_fields(entry))
             if changes:
                 entry.save()
+                kind_changed = "kind" in changes
                 audit_record(actor=actor, action=AuditAction.UPDATE, target=entry, changes=changes)
         # Now for this process (and this transaction), and again once committed
         # so a reader that reloaded in between does not keep the old table.
         calendar.invalidate()
-        transaction.on_commit(calendar.invalidate)
+        if kind_changed:
+            transaction.on_commit(lambda: _calendar_changed(day, f"set to {kind}"))
+        else:
+            transaction.on_commit(calendar.invalidate)
     return entry
 
 
 def calendar_day_remove(*, actor, day: date) -> None:
-    """Delete the holiday-table row for ``day``; the package's answer applies again."""
+    """Delete the holiday-table row for ``day``; the package's answer applies again.
+
+    Audited; sends ``calendar_changed`` once committed, as ``calendar_day_set`` does.
+    """
     with transaction.atomic():
         entry = CalendarDay.objects.select_for_update().filter(date=day).first()
         if entry is None:
@@ -188,4 +211,4 @@ def calendar_day_remove(*, actor, day: date) -> None:
         )
         entry.delete()
         calendar.invalidate()
-        transaction.on_commit(calendar.invalidate)
+        transaction.on_commit(lambda: _calendar_changed(day, "removed"))

@@ -1,5 +1,6 @@
 """Listens to the patients app: encounters written → their tasks (re)planned;
-patients deceased → their open tasks cancelled.
+patients deceased → their open tasks cancelled; and to the core: the holiday
+table changed → the open tasks it may move planned again.
 
 ``encounters_written`` is sent once the transaction that wrote the
 encounters has committed, so the worker sees the rows; the planning itself
@@ -7,10 +8,14 @@ runs in the task queue, never in the request or the import.
 ``patients_deceased`` is sent inside the transaction that records the
 death, and the cancelling happens right there: no queued call to a dead
 patient survives the commit, whatever later planning does.
+``calendar_changed`` is sent once the edit of the holiday table has
+committed; the re-planning runs in the task queue, from the earliest day
+changed.
 """
 
 from django.dispatch import receiver
 
+from huifang.core.signals import calendar_changed
 from huifang.patients.signals import encounters_written, patients_deceased
 
 
@@ -31,3 +36,11 @@ def cancel_for_deceased(sender, patient_ids, **kwargs) -> None:
 
     for patient_id in patient_ids:
         tasks_cancel_for_patient(patient_id=patient_id, reason="deceased")
+
+
+@receiver(calendar_changed, dispatch_uid="followups.replan_for_calendar")
+def replan_for_calendar(sender, days, **kwargs) -> None:
+    from huifang.followups.tasks import replan_for_calendar_task
+
+    if days:
+        replan_for_calendar_task(min(days).isoformat())

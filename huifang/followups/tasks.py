@@ -1,5 +1,7 @@
 """Background jobs of follow-ups. Thin: each calls a generation service."""
 
+from datetime import date
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -24,6 +26,16 @@ def _run_nightly() -> dict:
 def generate_tasks_nightly() -> dict:
     """Each night: the next repeats that are due, and recent encounters never planned."""
     return _run_nightly()
+
+
+@db_task(name="followups.replan_for_calendar")
+def replan_for_calendar_task(changed_on: str) -> dict:
+    """Re-plan the open tasks an edit of the holiday table may move (``changed_on``: ISO date)."""
+    day = date.fromisoformat(changed_on)
+    return core_services.job_run_record(
+        name="followups.replan_for_calendar",
+        work=lambda: generation.tasks_replan_for_calendar(changed_on=day).as_dict(),
+    )
 
 
 @db_task(name="followups.register_import")

@@ -1,8 +1,9 @@
 """Task generation: encounters × active plans → ``FollowUpTask`` rows, and their cancellation.
 
 Runs on every encounter written (``receivers`` → ``tasks.generate_tasks_task``),
-nightly for repeats and missed encounters, and after a plan edit when the
-administrator asks for open tasks to be re-planned.
+nightly for repeats and missed encounters, after a plan edit when the
+administrator asks for open tasks to be re-planned, and after an edit of
+the holiday table (``tasks_replan_for_calendar``).
 
 - Idempotent: one task per (encounter, touchpoint, sequence) — the
   ``one_task_per_touchpoint`` constraint backs it and inserts ignore
@@ -935,6 +936,54 @@ def tasks_replan_for_plan(*, plan: Plan, actor) -> int:
         changes={"replan": summary, "version": plan.version},
     )
     return changed
+
+
+def encounters_for_calendar_change(*, changed_on: date) -> list[int]:
+    """Encounters with open tasks nobody has tried whose window reaches ``changed_on``.
+
+    A task's dates depend only on the days from its anchor + offset to the
+    end of its window, so a change of the working calendar on ``changed_on``
+    can move only tasks due until that day or later (it may also move some
+    of them not at all: planning again simply finds them unchanged).
+    """
+    return sorted(
+        set(
+            FollowUpTask.objects.filter(
+                status__in=RECONCILABLE, attempts=0, due_until__gte=changed_on
+            ).values_list("encounter_id", flat=True)
+        )
+    )
+
+
+def tasks_replan_for_calendar(*, changed_on: date, now: datetime | None = None) -> GenerationResult:
+    """Plan again the open, untried tasks a change of the holiday table on ``changed_on`` may move.
+
+    Run in the background after the table is edited (``receivers``), so the
+    tasks' dates, first slots and next attempts follow the new working
+    calendar: a day made a holiday loses its calls, a day made a working
+    day may get some earlier. Tasks already tried or closed, and tasks kept
+    with an older plan version, stay as they are. The process's calendar
+    cache is dropped first, so the new table is read even in a worker that
+    loaded it moments ago. Audited and logged with what changed.
+    """
+    now = now or timezone.now()
+    calendar.invalidate()
+    ids = encounters_for_calendar_change(changed_on=changed_on)
+    result = _generate(ids, now=now) if ids else GenerationResult()
+    audit_record(
+        actor=None,
+        action=AuditAction.UPDATE,
+        field="followup_tasks",
+        target_repr=f"节假日表变更（{changed_on:%Y-%m-%d}）后复核回访任务",
+        changes={"changed_on": changed_on.isoformat(), "encounters": len(ids), **result.as_dict()},
+    )
+    logger.info(
+        "holiday table changed on %s: re-planned %d encounters with open tasks: %s",
+        changed_on.isoformat(),
+        len(ids),
+        result.as_dict(),
+    )
+    return result
 
 
 def _dated_since(since: date) -> Q:

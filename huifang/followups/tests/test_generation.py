@@ -657,6 +657,66 @@ def test_replanning_a_deactivated_plan_cancels_its_open_tasks():
     assert FollowUpTask.objects.get().closed_reason == "plan_deactivated"
 
 
+# --- Changes of the holiday table ---------------------------------------------------------
+
+
+def test_editing_the_holiday_table_moves_open_untried_tasks(django_capture_on_commit_callbacks):
+    from huifang.core.services import calendar_day_remove, calendar_day_set
+
+    discharge_plan()
+    # + 3 = Friday 1 January 2027, a working day while 2027 is not announced.
+    stay = make_stay(make_patient(), date(2026, 12, 29))
+    tried_stay = make_stay(make_patient(), date(2026, 12, 29))
+    new_year = date(2027, 1, 1)
+
+    def dates():
+        task = FollowUpTask.objects.get(encounter=stay)
+        assert task.next_attempt_at == task.first_slot
+        return task.due_from, task.due_until, task.first_slot
+
+    def edit(change, **fields):
+        with django_capture_on_commit_callbacks(execute=True):
+            change(actor=None, day=new_year, **fields)
+
+    with frozen(date(2026, 12, 29)):
+        generate(stay, tried_stay)
+        assert dates() == (new_year, date(2027, 1, 6), local(new_year, 10))
+        FollowUpTask.objects.filter(encounter=tried_stay).update(attempts=1)
+
+        edit(calendar_day_set, kind="holiday", name="元旦")
+        assert dates() == (date(2027, 1, 4), date(2027, 1, 7), local(date(2027, 1, 4), 10))
+        tried = FollowUpTask.objects.get(encounter=tried_stay)
+        assert (tried.due_from, tried.first_slot) == (new_year, local(new_year, 10))
+
+        edit(calendar_day_set, kind="workday", name="上班")
+        assert dates() == (new_year, date(2027, 1, 6), local(new_year, 10))
+
+        edit(calendar_day_set, kind="holiday", name="元旦")
+        edit(calendar_day_remove)
+        assert dates() == (new_year, date(2027, 1, 6), local(new_year, 10))
+
+    runs = JobRun.objects.filter(name="followups.replan_for_calendar").order_by("pk")
+    assert [run.summary["updated"] for run in runs] == [1, 1, 1, 1]
+    assert {run.status for run in runs} == {"succeeded"}
+    audits = AuditEntry.objects.filter(target_repr__startswith="节假日表变更")
+    assert audits.count() == 4
+    assert audits.first().changes["changed_on"] == "2027-01-01"
+
+
+def test_a_new_name_for_a_table_day_replans_nothing(django_capture_on_commit_callbacks):
+    from huifang.core.services import calendar_day_set
+
+    discharge_plan()
+    with frozen(date(2026, 12, 29)):
+        generate(make_stay(make_patient(), date(2026, 12, 29)))
+        with django_capture_on_commit_callbacks(execute=True):
+            calendar_day_set(actor=None, day=date(2027, 1, 1), kind="holiday", name="元旦")
+        with django_capture_on_commit_callbacks(execute=True):
+            calendar_day_set(actor=None, day=date(2027, 1, 1), kind="holiday", name="元旦节")
+    assert JobRun.objects.filter(name="followups.replan_for_calendar").count() == 1
+    assert FollowUpTask.objects.get().due_from == date(2027, 1, 4)
+
+
 # --- Signals and the task queue -----------------------------------------------------------
 
 
