@@ -28,6 +28,12 @@ def generate_tasks_nightly() -> dict:
     return _run_nightly()
 
 
+@db_task(name="followups.replan_for_patients")
+def replan_for_patients_task(patient_ids: list[int]) -> dict:
+    """Re-plan the open tasks of patients whose preferred time or refused channels changed."""
+    return generation.tasks_replan_for_patients(patient_ids).as_dict()
+
+
 @db_task(name="followups.replan_for_calendar")
 def replan_for_calendar_task(changed_on: str) -> dict:
     """Re-plan the open tasks an edit of the holiday table may move (``changed_on``: ISO date)."""

@@ -23,7 +23,11 @@ from huifang.patients.models import (
     Procedure,
 )
 from huifang.patients.names import name_initials, name_pinyin
-from huifang.patients.signals import encounters_written, patients_deceased
+from huifang.patients.signals import (
+    encounters_written,
+    patients_contact_changed,
+    patients_deceased,
+)
 
 AUDITED_PATIENT_FIELDS = [
     "record_number",
@@ -40,6 +44,8 @@ AUDITED_PATIENT_FIELDS = [
     "preferred_time_end",
     "preferred_time_note",
 ]
+# A change of these changes when, or through which channels, the patient is called.
+CONTACT_FIELDS = ("preferred_time_start", "preferred_time_end", "do_not_contact")
 
 
 def diagnosis_is_sensitive(code: str) -> bool:
@@ -85,7 +91,13 @@ def patient_create(*, actor: User | None, record_number: str, name: str, **field
 
 @transaction.atomic
 def patient_update(*, actor: User | None, patient: Patient, **fields) -> Patient:
-    """Change a patient's details; the audit log keeps what they were before."""
+    """Change a patient's details; the audit log keeps what they were before.
+
+    Recording a date of death sends ``patients_deceased`` (in the
+    transaction); a changed preferred call time or list of refused channels
+    sends ``patients_contact_changed`` once committed, so their open
+    follow-up tasks are planned again.
+    """
     unknown = set(fields) - set(AUDITED_PATIENT_FIELDS)
     if unknown:
         raise ApplicationError(
@@ -106,6 +118,11 @@ def patient_update(*, actor: User | None, patient: Patient, **fields) -> Patient
         )
     if before["deceased_on"] is None and patient.deceased_on is not None:
         patients_deceased.send(sender=Patient, patient_ids=[patient.pk])
+    if any(name in diff for name in CONTACT_FIELDS):
+        patient_id = patient.pk
+        transaction.on_commit(
+            lambda: patients_contact_changed.send(sender=Patient, patient_ids=[patient_id])
+        )
     return patient
 
 

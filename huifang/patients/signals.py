@@ -8,9 +8,15 @@ listens to plan the encounters' tasks.
 of death for patients who had none (a patient edit, an HIS file's 死亡日期),
 with their ids; follow-ups listens to cancel every open task of theirs in
 that same transaction, so no call to a dead patient stays queued.
+
+``patients_contact_changed`` is sent after the transaction that changed
+how patients may be contacted (their preferred call time, or the channels
+they refused) has committed, with their ids; follow-ups listens to plan
+their open tasks again (first slot, next attempt; refused channels closed).
 """
 
 from django.dispatch import Signal
 
 encounters_written = Signal()  # kwargs: encounter_ids: list[int]
 patients_deceased = Signal()  # kwargs: patient_ids: list[int]
+patients_contact_changed = Signal()  # kwargs: patient_ids: list[int]

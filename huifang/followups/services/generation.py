@@ -3,7 +3,8 @@
 Runs on every encounter written (``receivers`` → ``tasks.generate_tasks_task``),
 nightly for repeats and missed encounters, after a plan edit when the
 administrator asks for open tasks to be re-planned, and after an edit of
-the holiday table (``tasks_replan_for_calendar``).
+the holiday table (``tasks_replan_for_calendar``) or of a patient's
+preferred call time or refused channels (``tasks_replan_for_patients``).
 
 - Idempotent: one task per (encounter, touchpoint, sequence) — the
   ``one_task_per_touchpoint`` constraint backs it and inserts ignore
@@ -936,6 +937,30 @@ def tasks_replan_for_plan(*, plan: Plan, actor) -> int:
         changes={"replan": summary, "version": plan.version},
     )
     return changed
+
+
+def tasks_replan_for_patients(
+    patient_ids: Iterable[int], *, now: datetime | None = None
+) -> GenerationResult:
+    """Plan again the open, untried tasks of patients whose contact details changed.
+
+    After a new preferred call time (or one cleared) the tasks' first slot
+    and next attempt follow it; after a channel is refused its open tasks
+    are cancelled (``opted_out``). Only encounters that still have an open
+    task nobody has tried are planned, so an old encounter never planned
+    gets no history rows from this. Audited as any generation call.
+    """
+    wanted = {int(pk) for pk in patient_ids}
+    if not wanted:
+        return GenerationResult()
+    ids = {
+        encounter_id
+        for encounter_id, patient_id in FollowUpTask.objects.filter(
+            id_filter("patient_id", wanted), status__in=RECONCILABLE, attempts=0
+        ).values_list("encounter_id", "patient_id")
+        if patient_id in wanted
+    }
+    return tasks_generate_for_encounters(ids, now=now)
 
 
 def encounters_for_calendar_change(*, changed_on: date) -> list[int]:

@@ -197,6 +197,46 @@ def test_the_patients_preferred_time_wins():
     assert FollowUpTask.objects.get().first_slot == local(date(2026, 10, 8), 19)
 
 
+def test_a_preferred_time_set_later_moves_the_untried_calls(django_capture_on_commit_callbacks):
+    discharge_plan()
+    patient = make_patient()
+    stay = make_stay(patient, date(2026, 9, 28))
+    tried_stay = make_stay(patient, date(2026, 9, 25))  # due Monday 28 September
+
+    def change(**fields):
+        with django_capture_on_commit_callbacks(execute=True):
+            patient_update(actor=None, patient=patient, **fields)
+        task = FollowUpTask.objects.get(encounter=stay)
+        assert task.next_attempt_at == task.first_slot
+        return task.first_slot
+
+    with frozen(date(2026, 9, 28)):
+        generate(stay, tried_stay)
+        FollowUpTask.objects.filter(encounter=tried_stay).update(attempts=1)
+        assert FollowUpTask.objects.get(encounter=stay).first_slot == local(date(2026, 10, 8), 10)
+        assert change(preferred_time_start=time(19), preferred_time_end=time(21)) == local(
+            date(2026, 10, 8), 19
+        )
+        assert change(preferred_time_start=time(15, 30)) == local(date(2026, 10, 8), 15, 30)
+        assert change(preferred_time_start=None, preferred_time_end=None) == local(
+            date(2026, 10, 8), 10
+        )
+    tried = FollowUpTask.objects.get(encounter=tried_stay)
+    assert (tried.status, tried.first_slot) == (Status.PENDING, local(date(2026, 9, 28), 10))
+
+
+def test_refusing_a_channel_later_cancels_its_open_tasks(django_capture_on_commit_callbacks):
+    discharge_plan()
+    patient = make_patient()
+    stay = make_stay(patient, date(2026, 9, 28))
+    with frozen(date(2026, 9, 28)):
+        generate(stay)
+        with django_capture_on_commit_callbacks(execute=True):
+            patient_update(actor=None, patient=patient, do_not_contact=["phone"])
+    task = FollowUpTask.objects.get()
+    assert (task.status, task.closed_reason) == (Status.CANCELLED, "opted_out")
+
+
 def test_sub_departments_match_unless_excluded():
     medicine = DepartmentFactory(code="MED")
     ward = DepartmentFactory(code="MED-W1", parent=medicine, kind="ward")
