@@ -58,10 +58,6 @@ PHONE_USABLE = frozenset({"valid", "unknown"})
 LANDLINE = "landline"
 OWNER_ORDER = {"self": 0, "family": 1, "other": 2}
 
-# A repeating touchpoint whose maximum is 0 repeats until the re-check, but
-# never more often than this (a year of monthly calls).
-MAX_REPEATS = 12
-
 KIND_LABELS_ZH = {
     "inpatient": "住院",
     "outpatient": "门诊",
@@ -124,11 +120,21 @@ class TouchpointRule:
     position: int = 0
 
     @property
-    def repeat_limit(self) -> int:
-        """The highest sequence number this touchpoint may reach (0: no repeats)."""
-        if not self.repeat_every_days:
+    def repeats(self) -> bool:
+        """True when the touchpoint comes again every ``repeat_every_days`` until a re-check."""
+        return bool(self.repeat_every_days)
+
+    @property
+    def repeat_limit(self) -> int | None:
+        """The highest sequence number this touchpoint may reach.
+
+        0 without repeats; ``None`` when it repeats with no maximum
+        (``repeat_max`` 0): until a re-check, death or opt-out stops it.
+        Either way a repeat is only created once the one before is due.
+        """
+        if not self.repeats:
             return 0
-        return self.repeat_max if self.repeat_max > 0 else MAX_REPEATS
+        return self.repeat_max if self.repeat_max > 0 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -914,16 +920,20 @@ class Scheduler:
 
     def _plan_touchpoint(self, plan, touchpoint, facts, patient, stops, existing, out) -> None:
         anchor, label = touchpoint_anchor(touchpoint, facts)
-        limit = touchpoint.repeat_limit
+        repeats, limit = touchpoint.repeats, touchpoint.repeat_limit
         every = touchpoint.repeat_every_days or 0
         sequence = 0
         while True:
             days = touchpoint.offset_days + every * sequence
             due_from, _ = self.due(anchor, days, touchpoint.window_days)
-            if limit and stops.recheck_on is not None and due_from >= stops.recheck_on:
+            if repeats and stops.recheck_on is not None and due_from >= stops.recheck_on:
                 break
             out.append(self._task(plan, touchpoint, patient, stops, sequence, anchor, label, days))
-            if sequence >= limit or existing.get((touchpoint.id, sequence)) == CANCELLED:
+            if (
+                not repeats
+                or (limit is not None and sequence >= limit)
+                or existing.get((touchpoint.id, sequence)) == CANCELLED
+            ):
                 break
             # The next repeat is created once this one is due (the nightly job).
             if due_from > self.today:

@@ -388,7 +388,7 @@ def _why_unwanted(row: dict, patient, stops, plan: PlanRules) -> str:
         return "opted_out"
     if touchpoint is None:
         return "plan_changed"
-    if touchpoint.repeat_limit:
+    if touchpoint.repeats:
         if stops.recheck_on is not None and row["due_from"] >= stops.recheck_on:
             return "rechecked"
         if row["sequence"] > 0:
@@ -1025,7 +1025,12 @@ def encounters_for_nightly(*, today: date) -> set[int]:
 
     Recent: the encounter's date within ``NIGHTLY_LOOKBACK_DAYS``. A repeat is
     due when the latest task of a repeating touchpoint is due and has no
-    successor yet (generation decides whether one follows).
+    successor yet, and the touchpoint's maximum (``repeat_max``, 0 for none)
+    allows one (generation decides whether one follows: a re-check, death
+    or opt-out stops it). The night a chain's latest task falls due, its
+    successor is planned, so only latest tasks due in the last
+    ``NIGHTLY_LOOKBACK_DAYS`` are looked at: a chain a re-check ended is not
+    planned again every night for ever.
     """
     since = today - timedelta(days=NIGHTLY_LOOKBACK_DAYS)
     recent = Encounter.objects.filter(_dated_since(since))
@@ -1037,10 +1042,12 @@ def encounters_for_nightly(*, today: date) -> set[int]:
     )
     repeats_due = (
         FollowUpTask.objects.filter(
+            Q(touchpoint__repeat_max=0) | Q(sequence__lt=F("touchpoint__repeat_max")),
             touchpoint__repeat_every_days__isnull=False,
+            touchpoint__repeat_every_days__gt=0,
             plan__is_active=True,
             due_from__lte=today,
-            sequence__lt=scheduling.MAX_REPEATS,
+            due_from__gte=since,
         )
         .exclude(status=Status.CANCELLED)
         .filter(~Exists(successor))

@@ -642,6 +642,40 @@ def test_repeats_stop_at_their_maximum():
     assert [row[0] for row in sequences(check)] == [0, 1]
 
 
+def test_without_a_maximum_the_monthly_calls_go_on_until_a_re_check():
+    from datetime import timedelta
+
+    from huifang.core import calendar
+
+    health_check_plan(repeat_max=0)
+    patient = make_patient()
+    check = health_check(patient, date(2026, 3, 2), "lipids")
+    with frozen(date(2026, 3, 2)):
+        generate(check)
+    day = date(2026, 3, 3)
+    for _ in range(15):  # beyond the 12 (and the seeded 6) that used to end the calls
+        with frozen(day):
+            generation.tasks_generate_nightly()
+        day = sequences(check)[-1][1]
+    rows = sequences(check)
+    # Only the next call is planned ahead: one per month so far, the last not yet due.
+    assert [row[0] for row in rows] == list(range(16))
+    assert [row[2] for row in rows] == ["pending"] * 16
+    assert all(calendar.is_working_day(due_from) for _, due_from, _ in rows)
+    # + 1 + 13 × 30 = Sunday 28 March 2027 → Monday 29 March (2027 by weekends);
+    # + 1 + 15 × 30 = Thursday 27 May 2027.
+    assert (rows[13][1], rows[15][1]) == (date(2027, 3, 29), date(2027, 5, 27))
+
+    recheck = health_check(patient, day)  # the re-check, on the day the last call falls due
+    with frozen(day + timedelta(days=40)):
+        generate(recheck)
+        generation.tasks_generate_nightly()
+    after = sequences(check)
+    assert len(after) == 16
+    assert after[-1][2] == "cancelled"
+    assert FollowUpTask.objects.get(encounter=check, sequence=15).closed_reason == "rechecked"
+
+
 # --- Encounters that change, plans that change ------------------------------------------
 
 

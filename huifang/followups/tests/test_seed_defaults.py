@@ -11,6 +11,9 @@ from huifang.patients.models import AbnormalFinding, Encounter
 pytestmark = pytest.mark.django_db
 
 seed_migration = importlib.import_module("huifang.followups.migrations.0002_seed_defaults")
+repeats_migration = importlib.import_module(
+    "huifang.followups.migrations.0011_health_check_repeats_until_recheck"
+)
 
 # code: category, success, retry minutes, next window, next phone, ends task,
 # patient effect, note required
@@ -85,7 +88,8 @@ EXPECTED_PLANS = {
         0,
         ["health_check"],
         list(AbnormalFinding.Kind.values),
-        [("abnormal-call", "visit", 1, 5, "phone", "", "health-check-recheck", 30, 6)],
+        # Every 30 days with no maximum: until a re-check (0011 lifted 0002's 6).
+        [("abnormal-call", "visit", 1, 5, "phone", "", "health-check-recheck", 30, 0)],
     ),
 }
 
@@ -221,3 +225,24 @@ def test_reversing_the_seed_removes_only_its_own_codes():
     assert list(Outcome.objects.values_list("code", flat=True)) == ["voicemail"]
     assert list(Plan.objects.values_list("code", flat=True)) == ["campaign-insurance"]
     assert not Touchpoint.objects.exists()
+
+
+def test_the_health_check_calls_repeat_until_a_re_check_unless_an_administrator_chose_a_maximum():
+    plan = Plan.objects.get(code="health-check-abnormal")
+    assert "最多" not in plan.description
+    assert "直至有复查就诊记录" in plan.description
+    touchpoint = plan.touchpoints.get(code="abnormal-call")
+
+    # As 0002 left it: the seeded maximum is lifted.
+    Touchpoint.objects.filter(pk=touchpoint.pk).update(repeat_max=6)
+    repeats_migration.forwards(apps, None)
+    touchpoint.refresh_from_db()
+    assert touchpoint.repeat_max == 0
+
+    # An administrator's own choice stays.
+    Touchpoint.objects.filter(pk=touchpoint.pk).update(repeat_max=3)
+    Plan.objects.filter(pk=plan.pk).update(description="院内自定")
+    repeats_migration.forwards(apps, None)
+    touchpoint.refresh_from_db()
+    plan.refresh_from_db()
+    assert (touchpoint.repeat_max, plan.description) == (3, "院内自定")

@@ -238,6 +238,15 @@ def test_it_shows_the_plan_list_in_english_with_the_language_cookie(client, logi
     assert "In-patient stay" in html
 
 
+def test_it_says_the_health_check_calls_repeat_until_a_re_check(client, login):
+    login("quality")
+
+    html = client.get("/followups/plans/health-check-abnormal/").content.decode()
+
+    assert "每 30 天重复一次，直至有复查记录" in html
+    assert "最多 0 次" not in html
+
+
 def test_it_shows_a_plan_with_its_touchpoints_and_rules(client, login, departments, touchpoint):
     plan = touchpoint.plan
     plan.icd_prefixes, plan.age_min, plan.age_max = ["I2", "C50"], 18, 80
