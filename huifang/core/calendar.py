@@ -8,8 +8,9 @@ Sources, strongest first:
 2. the ``chinese_calendar`` package: public holidays and make-up working days
    as announced by the State Council, for the years it knows;
 3. for a year the package does not know (not announced yet when it was
-   released): weekends are days off, weekdays are working days. One warning
-   per year per process goes to the log; nothing raises.
+   released, or before its first year, 2004): weekends are days off,
+   weekdays are working days. One warning per year per process goes to the
+   log; nothing raises.
 
 Scheduling asks this module millions of times, so it never queries per call:
 the table is loaded once per process into a dict and reloaded when the
@@ -253,6 +254,18 @@ def working_days_between(a: date, b: date) -> int:
     return count
 
 
+# The first year chinese_calendar has holiday data for (2004 with 1.11).
+FIRST_COVERED_YEAR = min(chinese_calendar.holidays).year
+
+
+def year_before_package(year: int) -> bool:
+    """True for a past year ``chinese_calendar`` has no data for (before ``FIRST_COVERED_YEAR``).
+
+    Such a year is not "not announced yet": the package simply does not go back that far.
+    """
+    return year < FIRST_COVERED_YEAR
+
+
 def year_announced(year: int) -> bool:
     """True when ``chinese_calendar`` has the official holidays of ``year``."""
     try:
@@ -289,6 +302,11 @@ def explain(day: date) -> str:
     if info.reason == TABLE_WORKDAY:
         return f"{label}在节假日表中登记为上班日{name}"
     state = "工作日" if info.working else "休息日"
+    if year_before_package(info.day.year):
+        return (
+            f"{label}：节假日数据只收录 {FIRST_COVERED_YEAR} 年起的安排，没有 {info.day.year} 年的，"
+            f"按周末规则和节假日表视为{state}"
+        )
     return (
         f"{label}：国务院尚未公布 {info.day.year} 年节假日安排，按周末规则视为{state}"
         "（可在节假日表中登记官方安排）"

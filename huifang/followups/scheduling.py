@@ -335,19 +335,31 @@ def day_reason_zh(day: date) -> str:
     if info.reason == calendar.TABLE_WORKDAY:
         return f"节假日表：{info.name or '上班日'}，上班"
     state = "工作日" if info.working else f"{weekday}，休息"
+    if calendar.year_before_package(day.year):
+        return f"{state}；没有 {day.year} 年的节假日数据，按周末推算"
     return f"{state}；{day.year} 年节假日未公布，按周末推算"
 
 
 def calendar_warning_zh(days: Iterable[date]) -> str:
-    """A warning when any of ``days`` falls in a year whose holidays are not announced; else ""."""
+    """A warning when any of ``days`` falls in a year the package has no holidays for; else "".
+
+    A year not announced yet asks for the official dates; a year before the
+    package's first only says there is no data.
+    """
     years = calendar.unannounced_years({day.year for day in days if day is not None})
-    if not years:
-        return ""
-    listed = "、".join(str(year) for year in years)
-    return (
-        f"注意：{listed} 年节假日安排尚未公布，日期按周末规则推算；"
-        "公布后请在节假日表中登记，已排的日期会随之复核"
-    )
+    past = [year for year in years if calendar.year_before_package(year)]
+    future = [year for year in years if year not in past]
+    warnings = []
+    if future:
+        listed = "、".join(str(year) for year in future)
+        warnings.append(
+            f"注意：{listed} 年节假日安排尚未公布，日期按周末规则推算；"
+            "公布后请在节假日表中登记，已排的日期会随之复核"
+        )
+    if past:
+        listed = "、".join(str(year) for year in past)
+        warnings.append(f"注意：没有 {listed} 年的节假日数据，日期按周末规则和节假日表推算")
+    return "；".join(warnings)
 
 
 def _makeup_days(due_from: date, due_until: date) -> list[date]:

@@ -406,6 +406,20 @@ def test_the_command_prints_json():
     }
 
 
+def test_the_command_says_a_year_before_the_package_has_no_data_not_that_it_is_unannounced():
+    out = StringIO()
+
+    call_command("calendar", "1999-01-01", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "1999-01-01 working day: weekday; no holiday data for years before 2004",
+        "1999-01-01（星期五）：节假日数据只收录 2004 年起的安排，没有 1999 年的，"
+        "按周末规则和节假日表视为工作日",
+    ]
+    assert "尚未公布" not in calendar.explain(date(1999, 1, 2))  # a Saturday
+    assert calendar.explain(date(1999, 1, 2)).endswith("视为休息日")
+
+
 @pytest.mark.parametrize("value", ["2026-13-01", "tomorrow", "20261001", "2026-2-3"])
 def test_the_command_refuses_what_is_not_a_date(value):
     with pytest.raises(CommandError) as caught:

@@ -120,6 +120,18 @@ def test_it_falls_back_to_weekends_for_2027_and_warns(caplog):
     assert scheduling.calendar_warning_zh([date(2026, 10, 8)]) == ""
 
 
+def test_a_year_before_the_package_is_said_to_have_no_data_not_to_be_unannounced():
+    # Saturday 2 January 1999: chinese_calendar starts in 2004.
+    assert (
+        scheduling.day_reason_zh(date(1999, 1, 2))
+        == "星期六，休息；没有 1999 年的节假日数据，按周末推算"
+    )
+    warning = scheduling.calendar_warning_zh([date(1999, 1, 4), date(2027, 1, 1)])
+    assert "没有 1999 年的节假日数据" in warning
+    assert "2027 年节假日安排尚未公布" in warning
+    assert "1999 年节假日安排尚未公布" not in warning
+
+
 anchors = st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31))
 
 

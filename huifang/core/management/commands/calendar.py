@@ -20,6 +20,17 @@ REASONS = {
 }
 
 
+UNANNOUNCED = (calendar.WEEKEND_UNANNOUNCED_YEAR, calendar.WEEKDAY_UNANNOUNCED_YEAR)
+
+
+def reason_text(info: calendar.DayInfo) -> str:
+    """Why, in English: a year before the package's first is "no data", not "not announced"."""
+    if info.reason in UNANNOUNCED and calendar.year_before_package(info.day.year):
+        side = "weekday" if info.working else "weekend"
+        return f"{side}; no holiday data for years before {calendar.FIRST_COVERED_YEAR}"
+    return REASONS[info.reason]
+
+
 def parse_date(value: str) -> date:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         try:
@@ -56,5 +67,5 @@ class Command(BaseCommand):
             name += "调休"
         detail = f" ({name})" if name else ""
         kind = "working day" if info.working else "day off"
-        self.stdout.write(f"{info.day.isoformat()} {kind}: {REASONS[info.reason]}{detail}")
+        self.stdout.write(f"{info.day.isoformat()} {kind}: {reason_text(info)}{detail}")
         self.stdout.write(explanation)
