@@ -44,3 +44,26 @@ def mask_id_number(value: str | None) -> str:
     if len(value) <= 7:
         return "*" * len(value)
     return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+
+
+_ID_NUMBER_IN_TEXT = re.compile(
+    r"(?<![0-9０-９])[0-9０-９]{17}[0-9０-９Xx]|(?<![0-9０-９])[0-9０-９]{15}(?![0-9０-９])"
+)
+_DIGITS_IN_TEXT = re.compile(r"[0-9０-９]{7,}")
+
+
+def mask_numbers_in_text(text: str) -> str:
+    """A raw cell as staff may see it: ID numbers and any run of seven or more
+    digits (a phone, with or without its area code) masked, the rest as it is.
+
+    For cells whose column is not known to hold a number (a contact cell
+    ``李四(配偶) 13812345678``, a file's own columns), so a preview of rows as
+    read shows no number in full.
+    """
+    if not text:
+        return text
+    text = _ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group()), text)
+    return _DIGITS_IN_TEXT.sub(lambda m: mask_phone(m.group().translate(_FULL_WIDTH)), text)
+
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")

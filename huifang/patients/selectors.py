@@ -16,6 +16,7 @@ from huifang.accounts.selectors import (
 )
 from huifang.core.errors import NotFound
 from huifang.core.errors import PermissionDenied as ApplicationPermissionDenied
+from huifang.core.masking import mask_numbers_in_text
 from huifang.patients.models import Encounter, Patient, PhoneNumber
 
 _LETTERS = re.compile(r"^[a-z]+$")
@@ -211,3 +212,16 @@ def import_run_get(*, user: User, run_uuid):
     if run is None:
         raise NotFound("找不到该导入记录")
     return run
+
+
+def import_preview_rows(rows) -> list[list]:
+    """The first rows of an uploaded file as the preview shows them: numbers masked.
+
+    The file is the HIS's export, phone and ID numbers in full; the preview
+    is a list like any other, so every run of digits that could be one of
+    them is masked (``mask_numbers_in_text``), whatever its column.
+    """
+    return [
+        [mask_numbers_in_text(str(cell)) if isinstance(cell, (str, int)) else cell for cell in row]
+        for row in rows
+    ]

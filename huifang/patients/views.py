@@ -148,7 +148,7 @@ def import_preview(request, run_uuid):
             "run": run,
             "format": fmt,
             "columns": columns,
-            "rows": rows,
+            "rows": selectors.import_preview_rows(rows),
             "fields": [(key, label) for key, (label, _aliases) in FIELDS.items()],
             "saved": saved,
             "nav_active": "imports",

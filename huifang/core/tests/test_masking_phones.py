@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huifang.core.masking import mask_id_number, mask_phone
+from huifang.core.masking import mask_id_number, mask_numbers_in_text, mask_phone
 from huifang.core.phones import InvalidPhoneNumber, dial_string, normalize_phone
 
 
@@ -76,3 +76,19 @@ def test_it_agrees_with_the_full_parser_on_every_mobile(mobile):
         assert not (
             full_valid and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("13812345678", "138****5678"),
+        ("１３８１２３４５６７８/儿子:13712345678", "138****5678/儿子:137****5678"),
+        ("010-62345678", "010-****5678"),
+        ("11010519491231002X", "110***********002X"),
+        ("110105491231002", "110********1002"),
+        ("李秀英(配偶) 13987654321；床号 12", "李秀英(配偶) 139****4321；床号 12"),
+        ("2026-11-10", "2026-11-10"),
+    ],
+)
+def test_numbers_in_raw_text_are_masked_and_the_rest_kept(text, shown):
+    assert mask_numbers_in_text(text) == shown

@@ -34,6 +34,10 @@ def test_it_runs_an_upload_from_preview_to_result(
 
     preview = client.get(response["Location"]).content.decode()
     assert "出院诊断" in preview and "张三丰" in preview
+    # numbers masked in the preview, as in every list: the phone, the ID, a contact's
+    assert "13812345678" not in preview and "138****5678" in preview
+    assert "11010519491231002X" not in preview and "110***********002X" in preview
+    assert "13987654321" not in preview and "李秀英(配偶) 139****4321" in preview
     # the detected mapping is pre-selected: 患者姓名 → name
     assert '<option value="name" selected>' in preview
     assert not Encounter.objects.exists()  # nothing written before the check
