@@ -7,6 +7,7 @@ impossible, which phone numbers are unusable. The writer only writes.
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
@@ -16,6 +17,7 @@ import orjson
 
 from huifang.core.crypto import lookup_hash
 from huifang.core.idnumbers import id_number_valid, normalize_id_number
+from huifang.core.masking import mask_id_number
 from huifang.core.phones import InvalidPhoneNumber, normalize_phone
 from huifang.patients.importing import normalize as n
 from huifang.patients.importing.mapping import ColumnMapping
@@ -113,6 +115,8 @@ class Prepared:
     id_hash: str = ""
     warnings: list[Warning_] = field(default_factory=list)
     fingerprint: str = ""
+    # (key, value as read) of the raw record's cells stored masked (ID numbers).
+    masked: tuple[tuple[str, object], ...] = ()
 
     def __reduce__(self):
         # Flat, for the trip from the preparing process (``parallel``): a third of the cost
@@ -137,6 +141,7 @@ class Prepared:
                 self.id_hash,
                 [tuple(warning) for warning in self.warnings],
                 self.fingerprint,
+                self.masked,
             ),
         )
 
@@ -157,6 +162,7 @@ def _rebuild(
     id_hash,
     warnings,
     fingerprint,
+    masked,
 ) -> Prepared:
     return Prepared(
         RawRow(number_in_file, line, []),
@@ -173,6 +179,7 @@ def _rebuild(
         id_hash,
         [Warning_._make(warning) for warning in warnings],
         fingerprint,
+        masked,
     )
 
 
@@ -238,7 +245,10 @@ def legacy_fingerprint(p: "Prepared") -> str:
     encounter = dict(p.encounter)
     if "visit_type" in record:
         encounter["visit_type"] = record["visit_type"]
-    parts = _fingerprint_parts(p, record["row"], encounter)
+    raw = record["row"]
+    if p.masked:  # that version kept them as read
+        raw.update(p.masked)
+    parts = _fingerprint_parts(p, raw, encounter)
     return hashlib.sha256(_LEGACY_JSON(parts).encode("utf-8")).hexdigest()
 
 
@@ -367,6 +377,16 @@ class RowPreparer:
         # is where fields without a column read from.
         self._pick = itemgetter(*(self.columns.get(name, width) for name in _FIELDS))
         self._raw_keys = _raw_keys(self.headers)
+        # ID numbers are encrypted at rest: the raw record keeps them masked,
+        # the ID column's and any in a column the product does not know.
+        self._id_keys = tuple(
+            key
+            for key, name in zip(self._raw_keys, mapping.fields, strict=False)
+            if name == "id_number"
+        )
+        self._unknown_keys = tuple(
+            key for key, name in zip(self._raw_keys, mapping.fields, strict=False) if name is None
+        )
         # Second and later phone columns (手机号码 and 联系电话): read with the
         # first ones, each after the first column of its field.
         extra = mapping.extra_columns()
@@ -433,6 +453,29 @@ class RowPreparer:
             return value
 
         return check
+
+    def _stored_raw(self, raw: dict) -> tuple[dict, tuple]:
+        """The row as the encounter's raw record keeps it, ID numbers masked, and
+        ``(key, value as read)`` of the cells masked.
+
+        The fingerprint is taken from the row as read, so masking changes no
+        row's fingerprint (an import of the same file stays unchanged).
+        """
+        stored = None
+        originals = []
+        for key in self._id_keys:
+            value = raw.get(key)
+            if value:
+                stored = stored or dict(raw)
+                stored[key] = mask_id_number(str(value))
+                originals.append((key, value))
+        for key in self._unknown_keys:
+            value = raw.get(key)
+            if isinstance(value, str) and len(value) >= 18 and _ID_NUMBER_LIKE.search(value):
+                stored = stored or dict(raw)
+                stored[key] = _ID_NUMBER_LIKE.sub(lambda m: mask_id_number(m.group()), value)
+                originals.append((key, value))
+        return (raw, ()) if stored is None else (stored, tuple(originals))
 
     def prepare(self, row: RawRow) -> Prepared:
         cells = row.cells
@@ -651,7 +694,8 @@ class RowPreparer:
                     key += "'"
                 raw[key] = _as_read(cells[i])
 
-        record = {"row": raw, "line": row.line}
+        stored, masked = self._stored_raw(raw)
+        record = {"row": stored, "line": row.line}
         if visit_type:
             record["visit_type"] = visit_type
         prepared = Prepared(
@@ -668,6 +712,7 @@ class RowPreparer:
             record_json=orjson.dumps(record).decode(),
             id_hash=id_hash,
             warnings=warnings,
+            masked=masked,
         )
         prepared.fingerprint = _fingerprint(_fingerprint_parts(prepared, raw, encounter))
         if visit_type:
@@ -737,6 +782,9 @@ class RowPreparer:
                 )
             )
         return tuple(phones), tuple(warnings)
+
+
+_ID_NUMBER_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 
 
 def _raw_keys(headers: list[str]) -> list[str]:

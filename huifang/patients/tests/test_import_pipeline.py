@@ -820,3 +820,17 @@ def test_a_rejected_row_names_every_problem_at_once(tmp_path, medicine):
     assert reason.startswith("姓名为空；")
     assert "2026-02-30" in reason
     assert "出院日期为空" not in reason  # the date was given: said once, as wrong
+
+
+def test_the_raw_record_keeps_id_numbers_masked(tmp_path, medicine):
+    """ID numbers are encrypted at rest: the raw record of the row has them masked."""
+    header = [*HEADER, "家属证件"]
+    rows = [[*row(), "家属 11010519491231002X"]]
+    path = write_csv(tmp_path / "in.csv", rows, header=header)
+    run_import(path)
+    record = Encounter.objects.get(number="ZY0001").source_record["row"]
+    assert record["身份证号"] == "110***********002X"
+    assert record["家属证件"] == "家属 110***********002X"
+    assert record["医保类型"] == "职工医保"  # the rest as read
+    assert "11010519491231002X" not in json.dumps(record, ensure_ascii=False)
+    assert run_import(path).counts.unchanged == 1
