@@ -1,5 +1,6 @@
 """Writes for patients, their phones and encounters; reveals and views are audited."""
 
+import shutil
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -346,9 +347,38 @@ def import_upload(
             handle.write(chunk)
     run.file_path = str(target)
     run.file_size = target.stat().st_size
+    try:
+        _check_readable(target, encoding=run.encoding, sheet=sheet, source=source)
+    except ApplicationError:
+        # Nothing half-done: no waiting run, no stored file; the page says why.
+        shutil.rmtree(folder, ignore_errors=True)
+        run.delete()
+        raise
     run.save(update_fields=["file_path", "file_size"])
     audit_record(actor=actor, action="create", target=run, changes={"file": run.file_name})
     return run
+
+
+def _check_readable(path, *, encoding: str, sheet: str, source: str) -> None:
+    """Refuse, with the reason, an upload the import could not read at all."""
+    from huifang.patients.importing.reader import preview
+    from huifang.patients.models import ImportSource
+
+    saved = ImportSource.objects.filter(name=source).first()
+    overrides = dict(saved.mapping) if saved else {}
+    if path.stat().st_size == 0:
+        raise ApplicationError("文件是空的，请检查导出的文件后重新上传", code="empty_file")
+    try:
+        preview(path, encoding=encoding, sheet=sheet, limit=1, extra_headers=overrides)
+    except ApplicationError as exc:
+        if "--mapping" in exc.message:  # the command line's advice; the web's is this
+            raise ApplicationError(
+                exc.message.split("；列名不同时")[0]
+                + "。请确认上传的是 HIS 导出的 CSV/TSV 或 XLSX 文件且第一行是列名；"
+                "列名与常见写法不同时，可请管理员在后台“导入来源”中为该来源设置列对应关系",
+                code=exc.code,
+            ) from exc
+        raise
 
 
 @transaction.atomic

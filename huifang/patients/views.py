@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from huifang.accounts.selectors import department_list
+from huifang.core.errors import ApplicationError
 from huifang.core.phones import dial_string, national_format
 from huifang.patients import actions, selectors, services
 from huifang.patients.models import Encounter
@@ -92,15 +93,19 @@ def import_list(request):
     runs = selectors.import_run_list(user=request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        run = services.import_upload(
-            actor=request.user,
-            uploaded=form.cleaned_data["file"],
-            source=form.cleaned_data["source"],
-            kind=form.cleaned_data["kind"],
-            encoding=form.cleaned_data["encoding"],
-            sheet=form.cleaned_data["sheet"],
-        )
-        return redirect("patients:import_preview", run_uuid=run.uuid)
+        try:
+            run = services.import_upload(
+                actor=request.user,
+                uploaded=form.cleaned_data["file"],
+                source=form.cleaned_data["source"],
+                kind=form.cleaned_data["kind"],
+                encoding=form.cleaned_data["encoding"],
+                sheet=form.cleaned_data["sheet"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("patients:import_preview", run_uuid=run.uuid)
     return render(
         request,
         "patients/import_list.html",

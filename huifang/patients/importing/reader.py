@@ -187,7 +187,9 @@ class TableReader:
         try:
             workbook = load_workbook(self.path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise UnreadableFile(f"无法打开 Excel 文件：{exc}") from exc
+            raise UnreadableFile(
+                "无法打开 Excel 文件：文件已损坏或不是 .xlsx 格式，请在 Excel 中另存为 .xlsx 或 CSV 后重新导入"
+            ) from exc
         try:
             if self.fmt.sheet:
                 if self.fmt.sheet not in workbook.sheetnames:

@@ -135,3 +135,29 @@ def test_it_refuses_a_mapping_to_a_field_it_does_not_know(
     preview = client.get(f"/patients/imports/{run.uuid}/preview/")
     assert preview.status_code == 400
     assert "保存的列映射中有未知的字段：discharge_date" in preview.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("无表头.csv", b"a,b,c\n1,2,3\n", "找不到可识别的表头"),
+        ("损坏.xlsx", b"PK\x03\x04 not really a workbook", "无法打开 Excel 文件"),
+        ("空.csv", b"", "空"),
+    ],
+)
+def test_an_unreadable_upload_is_refused_on_the_page_and_leaves_nothing(
+    client, login, settings, tmp_path, name, content, says
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    login("manager")
+    uploaded = SimpleUploadedFile(name, content, content_type="text/csv")
+    response = client.post(
+        "/patients/imports/", {"file": uploaded, "source": "his", "encoding": "auto"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert says in page
+    assert "--mapping" not in page  # the command line's advice, not the page's
+    assert "<code>file</code>" not in page and ">file<" not in page
+    assert not ImportRun.objects.exists()  # no run waiting for ever
+    assert not list((tmp_path / "media").rglob("upload*"))
