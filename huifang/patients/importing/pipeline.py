@@ -27,6 +27,7 @@ from huifang.core.bulk import refresh_statistics
 from huifang.core.errors import ApplicationError
 from huifang.core.services import audit_record
 from huifang.patients.importing.mapping import (
+    FIELDS,
     ColumnMapping,
     check_mapping,
     looks_usable,
@@ -213,7 +214,9 @@ class DepartmentResolver:
 
 
 def _write_warning(writer, p: Prepared, field_name: str, message: str) -> None:
-    writer.writerow([p.row.number, p.row.line, p.number, field_name, message])
+    # The field as the clerk's file names it (联系电话, 科室), not the code's key.
+    label = FIELDS[field_name][0] if field_name in FIELDS else field_name
+    writer.writerow([p.row.number, p.row.line, p.number, label, message])
 
 
 def estimate_rows(path: Path, fmt) -> int:

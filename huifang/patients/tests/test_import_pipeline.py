@@ -394,7 +394,7 @@ def test_a_number_repeated_in_the_file_takes_the_last_row_and_reimports_unchange
     assert Encounter.objects.get(number="ZY9001").discharged_on == datetime.date(2026, 11, 7)
     with open(first.warnings_file, encoding="utf-8-sig") as f:
         warned = [line for line in csv.reader(f) if "出现不止一次" in line[-1]]
-    assert [(line[1], line[2]) for line in warned] == [("4", "ZY9001")]
+    assert [(line[1], line[2], line[3]) for line in warned] == [("4", "ZY9001", "住院号/门诊号")]
     updates = AuditEntry.objects.filter(action="update").count()
     for attempt in ("two", "three"):
         again = run_import(path, output_dir=tmp_path / attempt)
@@ -713,7 +713,7 @@ def test_it_stores_the_switchboard_number_and_warns_about_the_extension(tmp_path
     # no extension became a number of its own, valid or not
     assert phones == [("+861062345678", "unknown"), ("+862162345678", "unknown")]
     warnings = list(csv.reader(io.StringIO(Path(result.warnings_file).read_text("utf-8-sig"))))
-    by_number = {w[2]: w[4] for w in warnings[1:] if w[3] == "phone"}
+    by_number = {w[2]: w[4] for w in warnings[1:] if w[3] == "联系电话"}
     assert by_number == {
         "EXT0": "分机号 8021 未能拨打，已保存总机号码：010****5678",
         "EXT1": "分机号 8021 未能拨打，已保存总机号码：010****5678",

@@ -161,3 +161,24 @@ def test_an_unreadable_upload_is_refused_on_the_page_and_leaves_nothing(
     assert "<code>file</code>" not in page and ">file<" not in page
     assert not ImportRun.objects.exists()  # no run waiting for ever
     assert not list((tmp_path / "media").rglob("upload*"))
+
+
+def test_a_file_with_a_header_and_no_rows_says_so(
+    client, login, settings, tmp_path, departments, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    login("manager")
+    path = write_csv(tmp_path / "空表.csv", [])
+    uploaded = SimpleUploadedFile("空表.csv", path.read_bytes(), content_type="text/csv")
+    client.post("/patients/imports/", {"file": uploaded, "source": "his", "encoding": "auto"})
+    run = ImportRun.objects.get()
+    preview = client.get(f"/patients/imports/{run.uuid}/preview/").content.decode()
+    form = {f"col-{i}": field for i, field in enumerate(run_fields(preview))}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/patients/imports/{run.uuid}/preview/", form)
+    detail = client.get(f"/patients/imports/{run.uuid}/").content.decode()
+    assert 'data-testid="no-rows"' in detail
+    assert "没有数据行" in detail
+    # The mapping is remembered only when asked: the box is not ticked for the clerk.
+    assert 'name="save_mapping" id="save-mapping" value="1">' in preview
+    assert not ImportSource.objects.filter(name="his").exists()

@@ -63,6 +63,8 @@ class Command(BaseCommand):
             )
         except ApplicationError as exc:
             raise CommandError(f"{exc.message} [{exc.code}]") from exc
+        if not result.counts.rows:  # processed (exit 0), but say it: an export that went wrong
+            self.stderr.write(f"{path.name}: the file has a header but no data rows")
         if options["json"]:
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
             return
