@@ -164,6 +164,15 @@ def _style(form: forms.BaseForm) -> None:
             widget.attrs.setdefault("class", "form-control form-control-sm")
 
 
+class TextWithLines(forms.CharField):
+    """Text from a textarea with its line breaks as stored: browsers send CRLF,
+    which would count as a change nobody made (and be saved as one)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+
 class PlanForm(forms.ModelForm):
     """A plan's name, state and match rules. ``code`` only when the plan is new."""
 
@@ -205,6 +214,7 @@ class PlanForm(forms.ModelForm):
         model = Plan
         fields = ["code", *PLAN_FIELDS]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        field_classes = {"description": TextWithLines}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -255,6 +265,7 @@ class TouchpointForm(forms.ModelForm):
         model = Touchpoint
         fields = list(TOUCHPOINT_FIELDS)
         widgets = {"script": forms.Textarea(attrs={"rows": 5})}
+        field_classes = {"script": TextWithLines}
 
     def __init__(self, *args, plan: Plan | None = None, **kwargs):
         super().__init__(*args, **kwargs)

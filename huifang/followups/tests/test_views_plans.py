@@ -734,3 +734,20 @@ def test_call_windows_read_back_what_the_detail_page_shows(windows):
     field = CallWindowsField()
 
     assert field.clean(format_windows(windows)) == windows
+
+
+def test_a_script_sent_back_with_the_browsers_line_breaks_is_no_change(client, login, touchpoint):
+    """Browsers send a textarea's lines as CRLF: that alone is not an edit of the script."""
+    touchpoint.script = "您好，我是回访中心。\n请问您出院后恢复得怎么样？"
+    touchpoint.save()
+    make_task(touchpoint, EncounterFactory())
+    login("manager")
+    url = f"/followups/plans/{touchpoint.plan.code}/touchpoints/{touchpoint.pk}/edit/"
+    sent = _touchpoint_form(touchpoint, offset_days=10, version=1)
+    sent["script"] = touchpoint.script.replace("\n", "\r\n")
+    question = client.post(url, sent).content.decode()
+    assert "间隔天数" in question
+    assert "通话话术" not in question
+    client.post(url, {**sent, "tasks": "keep"})
+    touchpoint.refresh_from_db()
+    assert touchpoint.script == "您好，我是回访中心。\n请问您出院后恢复得怎么样？"
