@@ -751,3 +751,15 @@ def test_a_script_sent_back_with_the_browsers_line_breaks_is_no_change(client, l
     client.post(url, {**sent, "tasks": "keep"})
     touchpoint.refresh_from_db()
     assert touchpoint.script == "您好，我是回访中心。\n请问您出院后恢复得怎么样？"
+
+
+def test_a_manager_who_cannot_edit_the_holiday_table_is_told_whom_to_ask(client, login, plan):
+    from huifang.core import calendar
+
+    login("manager")
+    years = calendar.unannounced_years([2026, 2027])
+    html = client.get("/followups/plans/").content.decode()
+    if not years:
+        pytest.skip("the calendar package knows both years")
+    assert 'data-testid="ask-administrator"' in html
+    assert "请联系管理员录入" in html
