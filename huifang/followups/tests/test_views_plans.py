@@ -763,3 +763,17 @@ def test_a_manager_who_cannot_edit_the_holiday_table_is_told_whom_to_ask(client,
         pytest.skip("the calendar package knows both years")
     assert 'data-testid="ask-administrator"' in html
     assert "请联系管理员录入" in html
+
+
+def test_the_explanation_breaks_lines_between_clauses_not_inside_brackets():
+    from huifang.followups.views.plans import _reason_lines
+
+    reason = (
+        "出院 2026-12-27 + 6 天 = 2027-01-02（星期六，休息；2027 年节假日未公布，按周末推算）"
+        "→ 顺延至 2027-01-04；窗口 4 个工作日至 2027-01-07"
+    )
+    assert _reason_lines(reason) == [
+        "出院 2026-12-27 + 6 天 = 2027-01-02（星期六，休息；2027 年节假日未公布，按周末推算）"
+        "→ 顺延至 2027-01-04",
+        "窗口 4 个工作日至 2027-01-07",
+    ]

@@ -1,6 +1,5 @@
 """Plan pages for the service manager, and an encounter's schedule explained."""
 
-import re
 from copy import copy
 from datetime import date, datetime
 
@@ -256,8 +255,19 @@ def _reason_lines(reason) -> list[str]:
     if not reason:
         return []
     if isinstance(reason, str):
-        # Explain joins its clauses with "；": one clause a line reads more easily.
-        return [line.strip() for line in re.split(r"[\n；]", reason) if line.strip()]
+        # Explain joins its clauses with "；": one clause a line reads more easily,
+        # but a "；" inside brackets belongs to its clause (（星期六，休息；…）).
+        lines, depth, start = [], 0, 0
+        for at, char in enumerate(reason):
+            if char in "（(":
+                depth += 1
+            elif char in "）)":
+                depth = max(0, depth - 1)
+            elif char == "\n" or (char == "；" and depth == 0):
+                lines.append(reason[start:at])
+                start = at + 1
+        lines.append(reason[start:])
+        return [line.strip() for line in lines if line.strip()]
     if isinstance(reason, dict):
         return [str(value) for value in reason.values() if value]
     return [str(item) for item in reason if item]
