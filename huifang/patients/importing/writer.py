@@ -474,12 +474,17 @@ class BatchWriter:
                 changes={**diff, "import": {"run": self.run_label, "line": p.row.line}},
             )
 
-    def _diagnosis_text(self, code: str, name: str) -> str:
-        """A diagnosis as the audit log keeps it: a sensitive one by its code alone."""
+    def _is_sensitive(self, code: str) -> bool:
         flag = self._sensitive.get(code)
         if flag is None:
             flag = self._sensitive[code] = diagnosis_is_sensitive(code)
-        return f"{code}（敏感诊断）" if flag else " ".join(part for part in (code, name) if part)
+        return flag
+
+    def _diagnosis_text(self, code: str, name: str) -> str:
+        """A diagnosis as the audit log keeps it: a sensitive one by its code alone."""
+        if self._is_sensitive(code):
+            return f"{code}（敏感诊断）"
+        return " ".join(part for part in (code, name) if part)
 
     def _children_text(self, pks: list[int]) -> dict[int, dict[str, str]]:
         """Stored diagnoses, procedures and findings of ``pks``, as the audit log compares them."""
@@ -717,14 +722,12 @@ class BatchWriter:
 
     def _children(self, todo, encounter_ids, new_rows, changed_rows) -> None:
         diagnoses, procedures, findings = [], [], []
-        sensitive = self._sensitive
+        sensitive = self._is_sensitive
         for i in new_rows + changed_rows:
             p = todo[i]
             encounter_id = encounter_ids[i]
             for position, (code, name) in enumerate(p.diagnoses):
-                flag = sensitive.get(code)
-                if flag is None:
-                    flag = sensitive[code] = diagnosis_is_sensitive(code)
+                flag = sensitive(code)
                 diagnoses.append((encounter_id, code, name, position == 0, flag, position))
             for name, performed_on in p.procedures:
                 procedures.append((encounter_id, "", name, performed_on))
