@@ -371,10 +371,9 @@ def _check_readable(path, *, encoding: str, sheet: str, source: str) -> None:
     try:
         preview(path, encoding=encoding, sheet=sheet, limit=1, extra_headers=overrides)
     except ApplicationError as exc:
-        if "--mapping" in exc.message:  # the command line's advice; the web's is this
+        if exc.details.get("mapping_helps"):  # the web's advice on mapping columns
             raise ApplicationError(
-                exc.message.split("；列名不同时")[0]
-                + "。请确认上传的是 HIS 导出的 CSV/TSV 或 XLSX 文件且第一行是列名；"
+                exc.message + "。请确认上传的是 HIS 导出的 CSV/TSV 或 XLSX 文件且第一行是列名；"
                 "列名与常见写法不同时，可请管理员在后台“导入来源”中为该来源设置列对应关系",
                 code=exc.code,
             ) from exc

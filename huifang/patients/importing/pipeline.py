@@ -261,8 +261,8 @@ def import_encounters(
     mapping: ColumnMapping = map_headers(reader.header, overrides)
     if not looks_usable(mapping):
         raise NoUsableHeader(
-            "表头中缺少必需的列：需要“姓名”和“住院号/门诊号”（或其别名），可用 --mapping 指定",
-            details={"headers": reader.header},
+            "表头中缺少必需的列：需要“姓名”和“住院号/门诊号”（或其别名）",
+            details={"headers": reader.header, "mapping_helps": True},
         )
     default_kind = options.kind or (saved.default_kind if saved else "")
     if run is None:

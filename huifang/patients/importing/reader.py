@@ -220,8 +220,8 @@ class TableReader:
                 break
         if best is None:
             raise UnreadableFile(
-                "找不到可识别的表头：前 10 行中没有一行包含至少 2 个已知列名（如 姓名、住院号、出院日期）；"
-                "列名不同时请用 --mapping 指定"
+                "找不到可识别的表头：前 10 行中没有一行包含至少 2 个已知列名（如 姓名、住院号、出院日期）",
+                details={"mapping_helps": True},  # each caller says how to map, its own way
             )
         header_at = best[1]
         self.preamble = [cells for _, cells in buffered[:header_at]]

@@ -834,3 +834,13 @@ def test_the_raw_record_keeps_id_numbers_masked(tmp_path, medicine):
     assert record["医保类型"] == "职工医保"  # the rest as read
     assert "11010519491231002X" not in json.dumps(record, ensure_ascii=False)
     assert run_import(path).counts.unchanged == 1
+
+
+def test_the_command_line_says_to_map_columns_with_its_own_option(tmp_path, medicine):
+    path = tmp_path / "no-header.csv"
+    path.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+    with pytest.raises(CommandError) as raised:
+        call_command("import-encounters", str(path))
+    message = str(raised.value)
+    assert "找不到可识别的表头" in message and "--mapping" in message
+    assert "\n" not in message

@@ -62,7 +62,8 @@ class Command(BaseCommand):
                 ),
             )
         except ApplicationError as exc:
-            raise CommandError(f"{exc.message} [{exc.code}]") from exc
+            hint = "；列名不同时请用 --mapping 指定" if exc.details.get("mapping_helps") else ""
+            raise CommandError(f"{exc.message}{hint} [{exc.code}]") from exc
         if not result.counts.rows:  # processed (exit 0), but say it: an export that went wrong
             self.stderr.write(f"{path.name}: the file has a header but no data rows")
         if options["json"]:
