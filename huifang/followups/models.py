@@ -346,6 +346,62 @@ class FollowUpTask(models.Model):
         return f"{self.touchpoint} → {self.patient_id} ({self.status})"
 
 
+class PassedTouchpoint(models.Model):
+    """A touchpoint whose window had already ended when its encounter arrived (back-filled history).
+
+    Never a call: nothing queues it, nobody attempts it. Reports count it
+    as due and not reached, under "window passed", and explain lists it with
+    its computed dates. It is kept apart from ``FollowUpTask`` because a
+    back-fill's history is almost all of these (97 % of the rows of a year
+    imported at once), and this narrow row with its one index costs a
+    fraction of a task's to write (``bench/schedule.py``). Generation owns
+    these rows: it adds, moves and removes them as the encounter and the
+    plans change, and one key never has both a task and a passed record.
+    """
+
+    pk = models.CompositePrimaryKey("encounter", "touchpoint", "sequence")
+    # No database constraints (as on the task's references): a check per row
+    # at commit would cost more than the row. Encounters, plans and
+    # touchpoints are only deleted through the ORM, which keeps PROTECT.
+    encounter = models.ForeignKey(
+        Encounter,
+        verbose_name=_("encounter"),
+        on_delete=models.PROTECT,
+        related_name="passed_touchpoints",
+        db_constraint=False,
+        db_index=False,  # the primary key leads with it
+    )
+    touchpoint = models.ForeignKey(
+        Touchpoint,
+        verbose_name=_("touchpoint"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    sequence = models.PositiveSmallIntegerField(_("repeat number"), default=0)
+    plan = models.ForeignKey(
+        Plan,
+        verbose_name=_("plan"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    due_from = models.DateField(_("due from"))
+    due_until = models.DateField(_("due until"))
+    first_slot = models.DateTimeField(_("first slot"))
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        verbose_name = _("passed touchpoint")
+        verbose_name_plural = _("passed touchpoints")
+
+    def __str__(self) -> str:
+        return f"{self.touchpoint_id}#{self.sequence} → {self.encounter_id} (window passed)"
+
+
 class ContactAttempt(models.Model):
     """One try at reaching the patient for a task, and how it ended."""
 
