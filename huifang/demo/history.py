@@ -26,7 +26,16 @@ from django.db.models import Q
 from huifang.accounts.models import Department, User
 from huifang.feedback.models import Case
 from huifang.followups import slots
-from huifang.followups.models import Channel, ContactAttempt, FollowUpTask, Outcome
+from huifang.followups.models import (
+    Channel,
+    ContactAttempt,
+    FollowUpTask,
+    Outcome,
+    PassedTouchpoint,
+    Plan,
+    Touchpoint,
+)
+from huifang.followups.scheduling import PHONE_USABLE
 from huifang.followups.services.generation import RECONCILABLE
 from huifang.patients.models import Patient, PhoneNumber
 
@@ -137,6 +146,75 @@ def _closing_status(outcome: Outcome) -> str:
 
 def _bulk_update(model, objects, fields) -> None:
     model.objects.bulk_update(objects, fields, batch_size=_BATCH)
+
+
+def _passed_calls_as_tasks(today: date) -> int:
+    """The demo's centre existed then: its passed phone touchpoints become the tasks it worked.
+
+    The demo is written at once, after most windows ended, so generation
+    records those touchpoints as passed (back-filled history). Each phone
+    one of a living patient with a usable number becomes a task again, on
+    that number, for ``_history_calls`` to call; the others stay passed.
+    """
+    records = list(
+        PassedTouchpoint.objects.filter(
+            channel=Channel.PHONE,
+            due_until__lt=today,
+            encounter__patient__deceased_on__isnull=True,
+        )
+        .order_by("encounter_id", "touchpoint_id", "sequence")
+        .values(
+            "encounter_id",
+            "encounter__patient_id",
+            "touchpoint_id",
+            "sequence",
+            "plan_id",
+            "due_from",
+            "due_until",
+            "first_slot",
+        )
+    )
+    phones: dict[int, int] = {}
+    for phone_id, patient_id in (
+        PhoneNumber.objects.filter(
+            patient_id__in={r["encounter__patient_id"] for r in records},
+            status__in=PHONE_USABLE,
+        )
+        .order_by("patient_id", "-is_primary", "id")
+        .values_list("id", "patient_id")
+    ):
+        phones.setdefault(patient_id, phone_id)
+    versions = dict(Plan.objects.values_list("id", "version"))
+    touchpoints = {t.id: t for t in Touchpoint.objects.all()}
+    records = [r for r in records if r["encounter__patient_id"] in phones]
+    FollowUpTask.objects.bulk_create(
+        [
+            FollowUpTask(
+                patient_id=r["encounter__patient_id"],
+                encounter_id=r["encounter_id"],
+                plan_id=r["plan_id"],
+                plan_version=versions[r["plan_id"]],
+                touchpoint_id=r["touchpoint_id"],
+                sequence=r["sequence"],
+                channel=Channel.PHONE,
+                status=Status.WINDOW_PASSED,
+                due_from=r["due_from"],
+                due_until=r["due_until"],
+                first_slot=r["first_slot"],
+                next_attempt_at=r["first_slot"],
+                max_attempts=touchpoints[r["touchpoint_id"]].max_attempts,
+                priority=touchpoints[r["touchpoint_id"]].priority,
+                phone_id=phones[r["encounter__patient_id"]],
+                reason={"text": "演示数据：窗口期内安排的回访"},
+            )
+            for r in records
+        ],
+        batch_size=_BATCH,
+    )
+    keys = [(r["encounter_id"], r["touchpoint_id"], r["sequence"]) for r in records]
+    for start in range(0, len(keys), _BATCH):
+        PassedTouchpoint.objects.filter(pk__in=keys[start : start + _BATCH]).delete()
+    return len(records)
 
 
 def _history_calls(rng: random.Random, today: date, agents: dict[str, User]):
@@ -338,6 +416,7 @@ def history_build(*, seed: int, today: date) -> HistoryResult:
     """Write the calls, answers and feedback of the demo's past (see the module's doc)."""
     rng = random.Random(f"{seed}-history")  # noqa: S311  (demo data, not secrets)
     agents = {user.username: user for user in User.objects.filter(username__in=_STAFF)}
+    _passed_calls_as_tasks(today)
     attempts, closed = _history_calls(rng, today, agents)
     _cancel_for_deceased()
     cases = _history_cases(rng, today, agents, attempts, count=max(12, len(closed) // 60))

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from huifang.accounts.models import Department
 from huifang.followups import scheduling, slots
-from huifang.followups.models import FollowUpTask, Plan, Touchpoint
+from huifang.followups.models import FollowUpTask, PassedTouchpoint, Plan, Touchpoint
 from huifang.followups.scheduling import (
     EncounterFacts,
     PatientFacts,
@@ -341,24 +341,50 @@ def task_reason_zh(
     return "；".join(part for part in parts if part)
 
 
-def task_list_for_encounter(encounter: Encounter) -> list[dict]:
-    """The encounter's tasks as explain lists them (ISO dates, reasons in Chinese), in plan order."""
-    rows = (
+def task_list_for_encounter(
+    encounter: Encounter, planned: Iterable[scheduling.PlannedTask] = ()
+) -> list[dict]:
+    """The encounter's tasks and passed records as explain lists them, in plan order.
+
+    ISO dates, reasons in Chinese. A passed record keeps no reason of its
+    own: it takes the calendar reasoning of ``planned`` (the rules applied
+    again) when they give the same dates, else says when its window ended.
+    """
+    order = ("plan__code", "touchpoint__position", "touchpoint__offset_days", "sequence")
+    fields = ("channel", "due_from", "due_until", "first_slot")
+    rows = list(
         FollowUpTask.objects.filter(encounter_id=encounter.pk)
-        .order_by("plan__code", "touchpoint__position", "touchpoint__offset_days", "sequence", "id")
-        .values(
-            "plan__code",
-            "touchpoint__code",
-            "sequence",
-            "channel",
-            "status",
-            "due_from",
-            "due_until",
-            "first_slot",
-            "reason",
-            "closed_reason",
-        )
+        .order_by(*order, "id")
+        .values(*order, "touchpoint__code", *fields, "status", "reason", "closed_reason")
     )
+    by_key = {(task.plan.code, task.touchpoint.code, task.sequence): task for task in planned}
+    for row in (
+        PassedTouchpoint.objects.filter(encounter_id=encounter.pk)
+        .order_by(*order)
+        .values(*order, "touchpoint__code", *fields)
+    ):
+        task = by_key.get((row["plan__code"], row["touchpoint__code"], row["sequence"]))
+        if task is not None and (task.due_from, task.due_until) == (
+            row["due_from"],
+            row["due_until"],
+        ):
+            reason = task.reason()
+        else:
+            reason = {
+                "notes": [
+                    f"补录的历史记录：窗口已于 {row['due_until']:%Y-%m-%d} 结束，"
+                    "不再排队（计入“窗口已过”）"
+                ]
+            }
+        rows.append(
+            {
+                **row,
+                "status": FollowUpTask.Status.WINDOW_PASSED,
+                "reason": reason,
+                "closed_reason": "",
+            }
+        )
+    rows.sort(key=lambda row: tuple(row[name] for name in order))
     tasks = []
     for row in rows:
         warning = scheduling.calendar_warning_zh((row["due_from"], row["due_until"]))
@@ -402,6 +428,8 @@ def schedule_explain(*, encounter: Encounter, today: date | None = None) -> dict
         FollowUpTask.objects.filter(encounter_id=encounter.pk)
         .values_list("plan_id", flat=True)
         .distinct()
+    ) | set(
+        PassedTouchpoint.objects.filter(encounter_id=encounter.pk).values_list("plan_id", flat=True)
     )
     inactive = load_plan_rules(active_only=False, plan_ids=with_tasks - plan_ids)
     scheduler = scheduling.Scheduler(today=today, explain=True)
@@ -425,7 +453,7 @@ def schedule_explain(*, encounter: Encounter, today: date | None = None) -> dict
     return {
         "encounter": encounter.number,
         "plans": rows,
-        "tasks": task_list_for_encounter(encounter),
+        "tasks": task_list_for_encounter(encounter, planned.tasks),
     }
 
 

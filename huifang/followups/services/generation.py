@@ -6,9 +6,10 @@ administrator asks for open tasks to be re-planned, and after an edit of
 the holiday table (``tasks_replan_for_calendar``) or of a patient's
 preferred call time or refused channels (``tasks_replan_for_patients``).
 
-- Idempotent: one task per (encounter, touchpoint, sequence) — the
-  ``one_task_per_touchpoint`` constraint backs it and inserts ignore
-  conflicts; running again changes nothing.
+- Idempotent: one task or passed record per (encounter, touchpoint,
+  sequence) — the ``one_task_per_touchpoint`` constraint and the passed
+  record's primary key back it and inserts ignore conflicts; running again
+  changes nothing.
 - Tasks already worked on (an attempt made), closed, or planned with an
   older plan version the administrator chose to keep are never touched;
   the others follow the encounter when it changes (new dates, a number
@@ -16,8 +17,9 @@ preferred call time or refused channels (``tasks_replan_for_patients``).
 - Safety: a deceased patient and a channel the patient refused get no task;
   a phone task without a usable number waits as ``no_phone`` (or uses the
   plan's fallback channel); a window already over when the encounter
-  arrived (back-filled history) gives a ``window_passed`` task that is never
-  queued.
+  arrived (back-filled history) gives a ``PassedTouchpoint`` record, never a
+  task: nothing queues it, reports count it as "window passed", and it is
+  history — never changed once written, as a closed task is not.
 - One patient's pending phone tasks due close together merge into one call,
   and a weekly cap spreads the rest (settings ``HUIFANG_MERGE_DAYS``,
   ``HUIFANG_WEEKLY_CONTACT_CAP``).
@@ -42,7 +44,7 @@ from huifang.core import calendar
 from huifang.core.models import AuditAction
 from huifang.core.services import audit_record
 from huifang.followups import scheduling, slots
-from huifang.followups.models import FollowUpTask, Plan
+from huifang.followups.models import FollowUpTask, PassedTouchpoint, Plan
 from huifang.followups.scheduling import NO_STOPS, PlannedTask, PlanRules, Scheduler
 from huifang.followups.selectors import (
     encounter_facts_load,
@@ -51,7 +53,7 @@ from huifang.followups.selectors import (
     patient_facts_load,
     stop_facts_load,
 )
-from huifang.followups.services.taskrows import NewTask, TaskRowWriter
+from huifang.followups.services.taskrows import NewPassed, NewTask, TaskRowWriter
 from huifang.patients.importing.parallel import worker_possible
 from huifang.patients.models import Encounter
 
@@ -64,6 +66,7 @@ Status = FollowUpTask.Status
 CHUNK_SIZE = 5000
 # Open tasks generation may still change: nobody has tried them yet.
 RECONCILABLE = (Status.PENDING, Status.NO_PHONE, Status.MERGED)
+_NO_KEYS: frozenset[tuple[int, int]] = frozenset()
 # The nightly run looks for encounters without tasks this far back.
 NIGHTLY_LOOKBACK_DAYS = 120
 
@@ -442,8 +445,15 @@ def _generate_chunk(
         *_EXISTING_FIELDS
     ):
         rows_by_encounter[row["encounter_id"]].append(row)
+    # Passed records are history, like the tasks closed: once written, never changed.
+    passed_by_encounter: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for encounter_id, touchpoint_id, sequence in PassedTouchpoint.objects.filter(
+        id_filter("encounter_id", facts_by_id)
+    ).values_list("encounter_id", "touchpoint_id", "sequence"):
+        passed_by_encounter[encounter_id].add((touchpoint_id, sequence))
 
     new_rows: list[NewTask] = []
+    new_passed: list[NewPassed] = []
     cancels: dict[str, list[int]] = defaultdict(list)
     updates: list[tuple[dict, PlannedTask, str]] = []
     doubtful: list[tuple[dict, PlannedTask, str]] = []
@@ -453,33 +463,42 @@ def _generate_chunk(
         patient = patients.get(facts.patient_id)
         encounter_stops = stops.get(encounter_id, NO_STOPS)
         rows = rows_by_encounter.get(encounter_id)
-        if not rows:
+        passed = passed_by_encounter.get(encounter_id, _NO_KEYS)
+        if not rows and not passed:
             # The common case (an encounter never planned): every task is new.
             if patient is not None:
                 for shape, phone_id in scheduler.plan_shapes(
                     facts, patient, plans, stops=encounter_stops
                 ):
-                    if replan_plan_id is None or shape.plan.id == replan_plan_id:
+                    if replan_plan_id is not None and shape.plan.id != replan_plan_id:
+                        continue
+                    if shape.status == Status.WINDOW_PASSED:
+                        new_passed.append((shape, encounter_id))
+                    else:
                         new_rows.append((shape, facts.patient_id, encounter_id, phone_id))
             continue
-        existing = {(row["touchpoint_id"], row["sequence"]): row for row in rows}
+        existing = {(row["touchpoint_id"], row["sequence"]): row for row in rows or ()}
         wanted: set[tuple[int, int]] = set()
         if patient is not None:
+            statuses = dict.fromkeys(passed, Status.WINDOW_PASSED)
+            statuses.update((key, row["status"]) for key, row in existing.items())
             pairs = scheduler.plan_shapes(
-                facts,
-                patient,
-                plans,
-                stops=encounter_stops,
-                existing={key: row["status"] for key, row in existing.items()},
+                facts, patient, plans, stops=encounter_stops, existing=statuses
             )
             for shape, phone_id in pairs:
                 if replan_plan_id is not None and shape.plan.id != replan_plan_id:
                     continue
                 key = (shape.touchpoint.id, shape.sequence)
                 wanted.add(key)
+                if key in passed:
+                    result.unchanged += 1
+                    continue
                 row = existing.get(key)
                 if row is None:
-                    new_rows.append((shape, facts.patient_id, encounter_id, phone_id))
+                    if shape.status == Status.WINDOW_PASSED:
+                        new_passed.append((shape, encounter_id))
+                    else:
+                        new_rows.append((shape, facts.patient_id, encounter_id, phone_id))
                     continue
                 task = PlannedTask.of(shape, phone_id)
                 if not _reconcilable(row, task.plan, replan_plan_id):
@@ -527,6 +546,11 @@ def _generate_chunk(
                     version_only[task.plan.version].append(row["id"])
             else:
                 updates.append((row, task, status))
+
+    if new_passed:
+        inserted = inserter.write_passed(new_passed, now=now)
+        result.created += inserted
+        result.window_passed += inserted
 
     movable: set[int] = set()
     movable_uuids: set[uuid.UUID] = set()
@@ -1034,12 +1058,17 @@ def encounters_for_nightly(*, today: date) -> set[int]:
     """
     since = today - timedelta(days=NIGHTLY_LOOKBACK_DAYS)
     recent = Encounter.objects.filter(_dated_since(since))
-    without_tasks = recent.filter(~Exists(FollowUpTask.objects.filter(encounter=OuterRef("pk"))))
-    successor = FollowUpTask.objects.filter(
-        encounter_id=OuterRef("encounter_id"),
-        touchpoint_id=OuterRef("touchpoint_id"),
-        sequence=OuterRef("sequence") + 1,
+    without_tasks = recent.filter(
+        ~Exists(FollowUpTask.objects.filter(encounter=OuterRef("pk"))),
+        ~Exists(PassedTouchpoint.objects.filter(encounter=OuterRef("pk"))),
     )
+    same_touchpoint_next = {
+        "encounter_id": OuterRef("encounter_id"),
+        "touchpoint_id": OuterRef("touchpoint_id"),
+        "sequence": OuterRef("sequence") + 1,
+    }
+    successor = FollowUpTask.objects.filter(**same_touchpoint_next)
+    passed_successor = PassedTouchpoint.objects.filter(**same_touchpoint_next)
     repeats_due = (
         FollowUpTask.objects.filter(
             Q(touchpoint__repeat_max=0) | Q(sequence__lt=F("touchpoint__repeat_max")),
@@ -1050,7 +1079,7 @@ def encounters_for_nightly(*, today: date) -> set[int]:
             due_from__gte=since,
         )
         .exclude(status=Status.CANCELLED)
-        .filter(~Exists(successor))
+        .filter(~Exists(successor), ~Exists(passed_successor))
     )
     ids = set(without_tasks.values_list("pk", flat=True))
     ids.update(repeats_due.values_list("encounter_id", flat=True))

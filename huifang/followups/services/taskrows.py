@@ -12,8 +12,11 @@ row is those plus four values:
   the batch goes again through a staging table with ``ON CONFLICT DO NOTHING``.
 - SQLite: ``executemany`` of ``INSERT … ON CONFLICT DO NOTHING``.
 
+The same for ``PassedTouchpoint`` records (back-filled touchpoints whose
+window had passed): nine narrow columns, the shape's prepared once.
+
 ``generation`` decides which rows are new (one read of the chunk's
-existing tasks); this module only writes them.
+existing tasks and passed records); this module only writes them.
 """
 
 import json
@@ -23,7 +26,7 @@ from datetime import datetime
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 
 from huifang.core.bulk import fresh_uuids
-from huifang.followups.models import FollowUpTask
+from huifang.followups.models import FollowUpTask, PassedTouchpoint
 from huifang.followups.scheduling import TaskShape
 
 # Per row: the task's uuid (32 hex digits), patient, encounter and number to dial ...
@@ -53,6 +56,20 @@ COLUMNS = _OWN_COLUMNS + _SHAPE_COLUMNS + _TIME_COLUMNS
 
 # A new task row: (shape, patient id, encounter id, phone id or None).
 NewTask = tuple[TaskShape, int, int, int | None]
+
+# A passed record: the encounter's id, then the shape's columns, then the time of the run.
+_PASSED_SHAPE_COLUMNS = (
+    "touchpoint_id",
+    "sequence",
+    "plan_id",
+    "channel",
+    "due_from",
+    "due_until",
+    "first_slot",
+)
+PASSED_COLUMNS = ("encounter_id", *_PASSED_SHAPE_COLUMNS, "recorded_at")
+# A new passed record: (shape, encounter id).
+NewPassed = tuple[TaskShape, int]
 
 
 def _copy_text(value) -> str:
@@ -89,6 +106,14 @@ class TaskRowWriter:
         quote = self.connection.ops.quote_name
         self.table = quote(FollowUpTask._meta.db_table)
         self.names = ", ".join(quote(FollowUpTask._meta.get_field(name).column) for name in COLUMNS)
+        self._passed_fields = [
+            PassedTouchpoint._meta.get_field(name) for name in _PASSED_SHAPE_COLUMNS
+        ]
+        self._passed_rendered: dict[TaskShape, object] = {}
+        self.passed_table = quote(PassedTouchpoint._meta.db_table)
+        self.passed_names = ", ".join(
+            quote(PassedTouchpoint._meta.get_field(name).column) for name in PASSED_COLUMNS
+        )
 
     def _values(self, shape: TaskShape) -> tuple:
         touchpoint = shape.touchpoint
@@ -173,30 +198,84 @@ class TaskRowWriter:
             )
             return cursor.rowcount, uuids
 
-    def _copy(self, data: bytes, count: int) -> int:
+    def _passed_render(self, shape: TaskShape):
+        values = (
+            shape.touchpoint.id,
+            shape.sequence,
+            shape.plan.id,
+            shape.channel,
+            shape.due_from,
+            shape.due_until,
+            shape.first_slot,
+        )
+        if self.postgres:
+            rendered = "\t".join(_copy_text(value) for value in values)
+        else:
+            rendered = tuple(
+                field.get_db_prep_save(value, self.connection)
+                for field, value in zip(self._passed_fields, values, strict=True)
+            )
+        if len(self._passed_rendered) >= 100_000:
+            self._passed_rendered.clear()
+        self._passed_rendered[shape] = rendered
+        return rendered
+
+    def write_passed(self, rows: Sequence[NewPassed], *, now: datetime) -> int:
+        """Insert passed records, leaving out any that exist already; returns how many went in."""
+        if not rows:
+            return 0
+        rendered = self._passed_rendered
+        render = self._passed_render
+        if self.postgres:
+            end = f"\t{_copy_text(now)}\n"
+            data = "".join(
+                [
+                    f"{encounter_id}\t{rendered.get(shape) or render(shape)}{end}"
+                    for shape, encounter_id in rows
+                ]
+            ).encode()
+            return self._copy(data, len(rows), table=self.passed_table, names=self.passed_names)
+        stamp = (
+            PassedTouchpoint._meta.get_field("recorded_at").get_db_prep_save(now, self.connection),
+        )
+        params = [
+            (encounter_id, *(rendered.get(shape) or render(shape)), *stamp)
+            for shape, encounter_id in rows
+        ]
+        marks = ", ".join(["%s"] * len(PASSED_COLUMNS))
+        with self.connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {self.passed_table} ({self.passed_names}) VALUES ({marks}) "  # noqa: S608
+                "ON CONFLICT DO NOTHING",
+                params,
+            )
+            return cursor.rowcount
+
+    def _copy(self, data: bytes, count: int, *, table: str = "", names: str = "") -> int:
+        table, names = table or self.table, names or self.names
         database_error = self.connection.Database.IntegrityError
         try:
             with (
                 transaction.atomic(using=self.using),
                 self.connection.cursor() as cursor,
-                cursor.cursor.copy(f"COPY {self.table} ({self.names}) FROM STDIN") as copy,
+                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
             ):
                 copy.write(data)
             return count
         except (IntegrityError, database_error):
-            pass  # another run wrote some of these tasks meanwhile: skip those
-        staging = "huifang_task_staging"
+            pass  # another run wrote some of these rows meanwhile: skip those
+        staging = f"huifang_staging_{table.strip(chr(34))}"
         with self.connection.cursor() as cursor:
             # Every time: behind a transaction-pooling proxy the next batch may
             # run in another server session.
             cursor.execute(
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608
-                f"SELECT {self.names} FROM {self.table} WITH NO DATA"
+                f"SELECT {names} FROM {table} WITH NO DATA"
             )
-            with cursor.cursor.copy(f"COPY {staging} ({self.names}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
                 copy.write(data)
             cursor.execute(
-                f"INSERT INTO {self.table} ({self.names}) SELECT {self.names} "  # noqa: S608
+                f"INSERT INTO {table} ({names}) SELECT {names} "  # noqa: S608
                 f"FROM {staging} ON CONFLICT DO NOTHING"
             )
             inserted = cursor.rowcount

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from huifang.core.models import AuditEntry, JobRun
-from huifang.followups.models import FollowUpTask, Plan, Touchpoint
+from huifang.followups.models import FollowUpTask, PassedTouchpoint, Plan, Touchpoint
 from huifang.followups.services import generation
 from huifang.followups.services.generation import (
     tasks_cancel_for_encounter,
@@ -127,20 +127,42 @@ def generate(*encounters, now=None):
 
 
 def snapshot():
-    return sorted(
-        FollowUpTask.objects.values_list(
+    """Every task and passed record, as comparable tuples."""
+    tasks = FollowUpTask.objects.values_list(
+        "encounter_id",
+        "touchpoint_id",
+        "sequence",
+        "channel",
+        "status",
+        "due_from",
+        "due_until",
+        "first_slot",
+        "merged_into_id",
+        "reason",
+    )
+    passed = [
+        (*row, "window_passed", None, None)
+        for row in PassedTouchpoint.objects.values_list(
             "encounter_id",
             "touchpoint_id",
             "sequence",
             "channel",
-            "status",
             "due_from",
             "due_until",
             "first_slot",
-            "merged_into_id",
-            "reason",
+            "recorded_at",
         )
-    )
+    ]
+    return sorted([*tasks, *passed], key=repr)
+
+
+def planned_keys() -> list[tuple[int, int, int]]:
+    """(encounter, touchpoint, sequence) of every task and passed record, repeats kept."""
+    fields = ("encounter_id", "touchpoint_id", "sequence")
+    return [
+        *FollowUpTask.objects.values_list(*fields),
+        *PassedTouchpoint.objects.values_list(*fields),
+    ]
 
 
 # --- Creating tasks -----------------------------------------------------------------
@@ -330,8 +352,9 @@ def test_generation_is_idempotent(days, offset, window, today):
         again = generate(*encounters, now=now)
         assert not again.changed
         assert snapshot() == before
-        # never two tasks for one encounter and touchpoint
-        assert FollowUpTask.objects.count() == 2 * len(encounters)
+        # never two tasks (or a task and a passed record) for one encounter and touchpoint
+        keys = planned_keys()
+        assert len(keys) == len(set(keys)) == 2 * len(encounters)
         transaction.set_rollback(True)
 
 
@@ -430,10 +453,31 @@ def test_back_filled_history_counts_as_window_passed():
     stay = make_stay(make_patient(), date(2026, 9, 1))
     with frozen(date(2026, 11, 20)):
         result = generate(stay)
-    task = FollowUpTask.objects.get()
-    assert (task.status, task.due_until) == (Status.WINDOW_PASSED, date(2026, 9, 9))
+    # No call is queued: the touchpoint is kept as a passed record, not a task.
+    assert not FollowUpTask.objects.exists()
+    passed = PassedTouchpoint.objects.get()
+    assert (passed.encounter_id, passed.due_from, passed.due_until) == (
+        stay.pk,
+        date(2026, 9, 4),
+        date(2026, 9, 9),
+    )
     assert (result.created, result.window_passed) == (1, 1)
-    assert "窗口已于 2026-09-09 结束" in " ".join(task.reason["notes"])
+    with frozen(date(2026, 11, 21)):
+        again = generate(stay)
+    assert (again.created, again.unchanged) == (0, 1)
+    assert PassedTouchpoint.objects.count() == 1
+
+
+def test_a_passed_record_is_history_an_encounter_edit_leaves_alone():
+    discharge_plan()
+    stay = make_stay(make_patient(), date(2026, 9, 1))
+    with frozen(date(2026, 11, 20)):
+        generate(stay)
+        Encounter.objects.filter(pk=stay.pk).update(discharged_on=date(2026, 11, 19))
+        generate(stay)
+    # As a closed task would: the history stays, no second call for the touchpoint.
+    assert PassedTouchpoint.objects.get().due_until == date(2026, 9, 9)
+    assert not FollowUpTask.objects.exists()
 
 
 def test_a_pending_task_stays_pending_after_its_window():
@@ -599,10 +643,17 @@ def health_check(patient, day, *findings):
 
 
 def sequences(encounter):
-    return list(
-        FollowUpTask.objects.filter(encounter=encounter)
-        .order_by("sequence")
-        .values_list("sequence", "due_from", "status")
+    """(sequence, due from, status) of the encounter's tasks and passed records, in order."""
+    passed = PassedTouchpoint.objects.filter(encounter=encounter).values_list(
+        "sequence", "due_from"
+    )
+    return sorted(
+        [
+            *FollowUpTask.objects.filter(encounter=encounter).values_list(
+                "sequence", "due_from", "status"
+            ),
+            *((sequence, due_from, Status.WINDOW_PASSED) for sequence, due_from in passed),
+        ]
     )
 
 
@@ -823,6 +874,15 @@ def test_the_nightly_job_plans_missed_encounters_and_records_its_run():
     assert FollowUpTask.objects.get().encounter == recent
     run = JobRun.objects.get(name="followups.generate_nightly")
     assert (run.status, run.summary["created"]) == ("succeeded", 1)
+
+
+def test_the_nightly_job_does_not_plan_again_an_encounter_whose_touchpoints_all_passed():
+    discharge_plan()
+    late = make_stay(make_patient(), date(2026, 8, 3))  # arrived after its window
+    with frozen(date(2026, 11, 12)):
+        generate(late)
+    assert PassedTouchpoint.objects.filter(encounter=late).exists()
+    assert generation.encounters_for_nightly(today=date(2026, 11, 13)) == set()
 
 
 def test_phone_status_changes_are_seen_through_is_usable():

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from huifang.core.bulk import fresh_uuids
-from huifang.followups.models import FollowUpTask, Plan
+from huifang.followups.models import FollowUpTask, PassedTouchpoint, Plan
 from huifang.followups.scheduling import (
     EncounterFacts,
     PatientFacts,
@@ -292,6 +292,57 @@ def test_the_writer_stores_what_the_model_reads_back_and_skips_existing_tasks(pl
         again, _ = writer.write(rows, now=now)
         assert again == 0
         assert FollowUpTask.objects.filter(encounter=stay).count() == len(rows)
+
+
+def test_the_writer_stores_passed_records_as_read_back_and_skips_existing_ones(plan_rules):
+    patient = PatientFactory()
+    PhoneFactory(patient=patient, status="valid", is_primary=True)
+    stay = EncounterFactory(
+        patient=patient,
+        kind="inpatient",
+        admitted_on=date(2026, 8, 20),
+        discharged_on=date(2026, 8, 28),
+    )
+    PassedTouchpoint.objects.all().delete()  # whatever saving the stay planned
+    facts = generation.encounter_facts_load([stay.pk])[stay.pk]
+    patient_facts = generation.patient_facts_load([patient.pk])[patient.pk]
+    shapes = [
+        shape
+        for shape, _ in Scheduler(today=date(2026, 11, 20)).plan_shapes(
+            facts, patient_facts, plan_rules
+        )
+        if shape.status == "window_passed"
+    ]
+    assert shapes
+    now = datetime(2026, 11, 20, 8, 0, tzinfo=SHANGHAI)
+    writer = TaskRowWriter()
+    rows = [(shape, stay.pk) for shape in shapes]
+    with transaction.atomic():
+        assert writer.write_passed(rows, now=now) == len(rows)
+    stored = {p.touchpoint_id: p for p in PassedTouchpoint.objects.filter(encounter=stay)}
+    for shape in shapes:
+        record = stored[shape.touchpoint.id]
+        assert (
+            record.plan_id,
+            record.sequence,
+            record.channel,
+            record.due_from,
+            record.due_until,
+            record.first_slot,
+            record.recorded_at,
+        ) == (
+            shape.plan.id,
+            shape.sequence,
+            shape.channel,
+            shape.due_from,
+            shape.due_until,
+            shape.first_slot,
+            now,
+        )
+    # Written again (another run got there first): nothing new, the transaction goes on.
+    with transaction.atomic():
+        assert writer.write_passed(rows, now=now) == 0
+        assert PassedTouchpoint.objects.filter(encounter=stay).count() == len(rows)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="lanes need PostgreSQL")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import CommandError, call_command
 
-from huifang.followups.models import FollowUpTask
+from huifang.followups.models import FollowUpTask, PassedTouchpoint
 from huifang.followups.services import generation
 from huifang.testing.factories import EncounterFactory, PhoneFactory
 
@@ -27,8 +27,13 @@ def _stays(count, *, source="his", discharged=date(2026, 11, 10)):
                 discharged_on=day,
             )
         )
-    FollowUpTask.objects.all().delete()  # whatever saving them planned: the command plans now
+    _forget()  # whatever saving them planned: the command plans now
     return stays
+
+
+def _forget():
+    FollowUpTask.objects.all().delete()
+    PassedTouchpoint.objects.all().delete()
 
 
 def _run(*args):
@@ -38,11 +43,20 @@ def _run(*args):
 
 
 def _tasks():
-    return sorted(
-        FollowUpTask.objects.values_list(
-            "encounter_id", "touchpoint_id", "sequence", "status", "due_from", "first_slot"
+    """Tasks and passed records (as status ``window_passed``), sorted."""
+    fields = ("encounter_id", "touchpoint_id", "sequence")
+    passed = [
+        (*key, "window_passed", due_from, slot)
+        for *key, due_from, slot in PassedTouchpoint.objects.values_list(
+            *fields, "due_from", "first_slot"
         )
-    )
+    ]
+    tasks = FollowUpTask.objects.values_list(*fields, "status", "due_from", "first_slot")
+    return sorted([*tasks, *passed])
+
+
+def _planned_encounters():
+    return {row[0] for row in _tasks()}
 
 
 def test_all_plans_every_encounter_as_the_service_does_and_again_changes_nothing():
@@ -52,14 +66,15 @@ def test_all_plans_every_encounter_as_the_service_does_and_again_changes_nothing
     assert report["encounters"] == len(stays)
     assert report["created"] == len(planned) > 0
     assert {task[0] for task in planned} == {stay.pk for stay in stays}
-    assert report["window_passed"] == FollowUpTask.objects.filter(status="window_passed").count()
+    assert report["window_passed"] == PassedTouchpoint.objects.count() > 0
+    assert not FollowUpTask.objects.filter(status="window_passed").exists()
 
     again = json.loads(_run("--all", "--json"))
     assert again["created"] == 0
     assert again["unchanged"] == len(planned)
     assert _tasks() == planned
 
-    FollowUpTask.objects.all().delete()
+    _forget()
     generation.tasks_generate_for_encounters([stay.pk for stay in stays])
     assert _tasks() == planned
 
@@ -68,17 +83,15 @@ def test_source_and_since_choose_the_encounters():
     old_his = _stays(2, discharged=date(2026, 6, 1))
     new_his = _stays(2, discharged=date(2026, 11, 20))
     other = _stays(2, source="clinic-b", discharged=date(2026, 11, 20))
-    FollowUpTask.objects.all().delete()
+    _forget()
 
     report = json.loads(_run("--all", "--source", "clinic-b", "--json"))
     assert report["encounters"] == 2
-    assert set(FollowUpTask.objects.values_list("encounter_id", flat=True)) == {
-        stay.pk for stay in other
-    }
+    assert _planned_encounters() == {stay.pk for stay in other}
 
     report = json.loads(_run("--all", "--since", "2026-11-01", "--json"))
     assert report["encounters"] == 4
-    planned = set(FollowUpTask.objects.values_list("encounter_id", flat=True))
+    planned = _planned_encounters()
     assert planned == {stay.pk for stay in new_his + other}
     assert not planned & {stay.pk for stay in old_his}
 
@@ -86,7 +99,7 @@ def test_source_and_since_choose_the_encounters():
 def test_the_text_report_says_what_was_planned_in_chinese():
     _stays(2)
     text = _run("--all")
-    created = FollowUpTask.objects.count()
+    created = len(_tasks())
     assert text.startswith("规划了 2 个就诊：")
     assert f"新建任务 {created}" in text
 
@@ -96,10 +109,10 @@ def test_nightly_plans_recent_encounters_never_planned():
     long_ago = _stays(
         1, discharged=date.today() - timedelta(days=generation.NIGHTLY_LOOKBACK_DAYS + 30)
     )
-    FollowUpTask.objects.all().delete()
+    _forget()
     report = json.loads(_run("--nightly", "--json"))
     assert report["encounters"] == 2
-    planned = set(FollowUpTask.objects.values_list("encounter_id", flat=True))
+    planned = _planned_encounters()
     assert planned == {stay.pk for stay in stays}
     assert long_ago[0].pk not in planned
 
