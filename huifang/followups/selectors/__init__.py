@@ -5,11 +5,14 @@ encounters) and return the plain dataclasses of ``scheduling``, so
 generation and explain run the same rules on the same facts.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from huifang.accounts.models import Department
@@ -206,7 +209,7 @@ def encounter_facts_load(encounter_ids: Iterable[int]) -> dict[int, EncounterFac
             "admitted_on",
             "discharged_on",
             "visit_on",
-            "source_record__visit_type",
+            KT("source_record__visit_type"),  # as text: no JSON decoding per row
             "patient__birth_date",
             "patient__sex",
         )
@@ -266,19 +269,31 @@ def patient_facts_load(patient_ids: Iterable[int]) -> dict[int, PatientFacts]:
         if patient_id in ids:
             phones[patient_id].append(PhoneFacts(pk, status, line_type, owner, is_primary))
     result = {}
+    # The refused channels as the database's text, decoded once per distinct
+    # value: nearly every patient has the same empty list.
+    refused: dict[str | None, frozenset[str]] = {}
     for pk, deceased_on, do_not_contact, start, end in (
         Patient.objects.filter(id_filter("pk", ids))
         .order_by()
         .values_list(
-            "id", "deceased_on", "do_not_contact", "preferred_time_start", "preferred_time_end"
+            "id",
+            "deceased_on",
+            Cast("do_not_contact", TextField()),
+            "preferred_time_start",
+            "preferred_time_end",
         )
     ):
         if pk not in ids:
             continue
+        channels = refused.get(do_not_contact)
+        if channels is None:
+            channels = refused[do_not_contact] = frozenset(
+                (json.loads(do_not_contact) if do_not_contact else None) or ()
+            )
         result[pk] = PatientFacts(
             id=pk,
             deceased_on=deceased_on,
-            do_not_contact=frozenset(do_not_contact or ()),
+            do_not_contact=channels,
             preferred_start=start,
             preferred_end=end,
             phones=tuple(phones.get(pk, ())),
