@@ -4,6 +4,13 @@ Every function takes a queryset of tasks already scoped to the acting user
 (``selectors.report_tasks``) and aggregates in the database: one query per
 figure and breakdown, whatever the number of rows. Rates are fractions
 (0–1) or ``None`` when the denominator is 0.
+
+The task figures also take the passed records of the same scope
+(``passed``, from ``selectors.report_passed``): back-filled touchpoints
+whose window had ended, stored as ``PassedTouchpoint`` instead of
+``window_passed`` tasks. Each counts exactly as such a task never tried
+did (``annotate_passed``), inside the same query (a UNION ALL of the two
+grouped queries); ``None`` leaves them out.
 """
 
 from collections.abc import Iterable
@@ -14,22 +21,26 @@ from math import floor
 
 from django.conf import settings
 from django.db.models import (
+    BooleanField,
+    CharField,
     Count,
     DateTimeField,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import Coalesce, TruncDate, TruncDay, TruncMonth, TruncQuarter
 
 from huifang.feedback.models import Case
-from huifang.followups.models import ContactAttempt, FollowUpTask
+from huifang.followups.models import ContactAttempt, FollowUpTask, PassedTouchpoint
 from huifang.patients.models import Encounter
 from huifang.surveys import scoring
 from huifang.surveys.models import Answer, ItemKind
@@ -114,6 +125,98 @@ def _task_aggregates() -> dict:
     }
 
 
+# The counts of a group of tasks, in the order ``_task_aggregates`` selects them.
+COUNTS = ("due", "attempted", "reached", "on_time", "excluded_deceased", "excluded_no_phone")
+
+
+def _passed_died() -> Q:
+    # The second half of annotate_tasks' ``died``: nobody called, so no death learnt on a call.
+    return Q(
+        encounter__patient__deceased_on__isnull=False,
+        encounter__patient__deceased_on__lte=F("due_until"),
+    )
+
+
+def annotate_passed(passed: QuerySet[PassedTouchpoint]) -> QuerySet[PassedTouchpoint]:
+    """Per passed record, what ``annotate_tasks`` says of a ``window_passed`` task never tried.
+
+    Not attempted, not reached, last outcome ``window_passed``, no agent, no
+    phone problem; ``died`` when the patient died by the end of the window.
+    The breakdown fields of ``BREAKDOWNS`` reach the encounter the same way.
+    """
+    return passed.annotate(
+        is_attempted=Value(False, output_field=BooleanField()),
+        is_reached=Value(False, output_field=BooleanField()),
+        last_outcome=Value(FollowUpTask.Status.WINDOW_PASSED.value, output_field=CharField()),
+        died=ExpressionWrapper(_passed_died(), output_field=BooleanField()),
+        agent_name=Value(None, output_field=CharField()),
+        period_day=TruncDay("due_from"),
+        period_month=TruncMonth("due_from"),
+        period_quarter=TruncQuarter("due_from"),
+    )
+
+
+def passed_aggregates() -> dict:
+    """Due and excluded as deceased of passed records; their other counts are always 0."""
+    return {"due": Count("pk"), "excluded_deceased": Count("pk", filter=_passed_died())}
+
+
+def _passed_columns(names) -> dict:
+    """``passed_aggregates`` as the columns ``names`` of ``_task_aggregates``, zeros included."""
+    counted = passed_aggregates()
+    return {
+        name: counted[name] if name in counted else Value(0, output_field=IntegerField())
+        for name in names
+    }
+
+
+def _summed(task_rows, passed_rows, fields: tuple[str, ...], order=None) -> dict[tuple, dict]:
+    """Grouped count rows of tasks and of passed records, summed per value of ``fields``.
+
+    ``task_rows``/``passed_rows``: ``values(*fields).annotate(counts…)`` with
+    the same counts in the same order; ``passed_rows`` ``None``: the tasks'
+    alone. One query: a UNION ALL ordered by ``order`` (default ``fields``),
+    so keys come in the database's order as before; a key on both sides is
+    summed here.
+    """
+    rows = task_rows
+    if passed_rows is not None:
+        rows = task_rows.order_by().union(passed_rows.order_by(), all=True)
+    merged: dict[tuple, dict] = {}
+    for row in rows.order_by(*(order or fields)):
+        if not row["due"]:
+            # Grouped on a constant (no agent, all rows), an aggregate of no rows is one empty row.
+            continue
+        key = tuple(row.pop(f) for f in fields)
+        if key in merged:
+            for name, n in row.items():
+                merged[key][name] += n
+        else:
+            merged[key] = row
+    return merged
+
+
+def _grouped(tasks, passed, fields: tuple[str, ...], names=COUNTS) -> dict[tuple, dict]:
+    """The counts ``names`` of tasks and passed records per value of ``fields``. One query.
+
+    ``fields`` empty: one group of every row, under the key ``()``.
+    """
+    everything = {"every_row": Value(1, output_field=IntegerField())}
+    aggregates = _task_aggregates()
+    task_rows = annotate_tasks(tasks).annotate(**everything)
+    task_rows = task_rows.values(*(fields or everything)).annotate(
+        **{n: aggregates[n] for n in names}
+    )
+    passed_rows = None
+    if passed is not None:
+        passed_rows = annotate_passed(passed).annotate(**everything)
+        passed_rows = passed_rows.values(*(fields or everything)).annotate(**_passed_columns(names))
+    rows = _summed(task_rows, passed_rows, tuple(fields or everything))
+    if fields:
+        return rows
+    return {(): rows[(1,)]} if rows else {}
+
+
 @dataclass
 class TaskFigures:
     """Counts and rates of one group of tasks."""
@@ -175,37 +278,52 @@ def _key(value) -> str | None:
     return value if value is None else str(value)
 
 
-def task_figures(tasks: QuerySet[FollowUpTask]) -> TaskFigures:
-    """Due, attempted, reached, on time and the exclusions over all ``tasks``: one query."""
-    row = annotate_tasks(tasks).aggregate(**_task_aggregates())
+def task_figures(
+    tasks: QuerySet[FollowUpTask], passed: QuerySet[PassedTouchpoint] | None = None
+) -> TaskFigures:
+    """Due, attempted, reached, on time and the exclusions over all ``tasks`` and ``passed``.
+
+    One query.
+    """
+    row = _grouped(tasks, passed, ()).get((), dict.fromkeys(COUNTS, 0))
     return TaskFigures(key=None, **row)
 
 
-def task_figures_by(tasks: QuerySet[FollowUpTask], breakdown: str) -> list[TaskFigures]:
-    """The same figures per department, doctor, nurse, agent, plan, day, month or quarter."""
-    field = BREAKDOWNS[breakdown]
-    rows = annotate_tasks(tasks).values(field).annotate(**_task_aggregates()).order_by(field)
-    result = []
-    for row in rows:
-        key = row.pop(field)
-        result.append(TaskFigures(key=_key(key), **row))
-    return result
+def task_figures_by(
+    tasks: QuerySet[FollowUpTask],
+    breakdown: str,
+    passed: QuerySet[PassedTouchpoint] | None = None,
+) -> list[TaskFigures]:
+    """The same figures per department, doctor, nurse, agent, plan, day, month or quarter.
+
+    One query; passed records count under no agent.
+    """
+    rows = _grouped(tasks, passed, (BREAKDOWNS[breakdown],))
+    return [TaskFigures(key=_key(key), **row) for (key,), row in rows.items()]
 
 
-def failure_reasons(tasks: QuerySet[FollowUpTask]) -> dict[str, int]:
+def failure_reasons(
+    tasks: QuerySet[FollowUpTask], passed: QuerySet[PassedTouchpoint] | None = None
+) -> dict[str, int]:
     """Tasks not reached, by the outcome code of their last attempt.
 
     A task never attempted counts under its status (``pending``,
-    ``no_phone``, ``window_passed``…); one query.
+    ``no_phone``, ``window_passed``…), and so does a passed record
+    (``window_passed``); one query.
     """
-    rows = (
+    task_rows = (
         annotate_tasks(tasks)
         .filter(is_reached=False)
         .values("last_outcome")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "last_outcome")
+        .annotate(due=Count("pk"))
     )
-    return {row["last_outcome"]: row["n"] for row in rows}
+    passed_rows = None
+    if passed is not None:
+        passed_rows = annotate_passed(passed).values("last_outcome").annotate(due=Count("pk"))
+    rows = _summed(task_rows, passed_rows, ("last_outcome",), order=("-due", "last_outcome"))
+    # Stable: ties keep the database's order; only a count summed over both sides moves.
+    ordered = sorted(rows.items(), key=lambda item: -item[1]["due"])
+    return {outcome: row["due"] for (outcome,), row in ordered}
 
 
 def _expand(counts: Iterable[tuple[float, int]]) -> list[float]:
@@ -418,11 +536,17 @@ def agent_figures(tasks: QuerySet[FollowUpTask]) -> list[dict]:
     return result
 
 
-def recheck_figures(tasks: QuerySet[FollowUpTask]) -> dict:
-    """Health checks followed up in the period whose patient came back for a later check."""
-    checks = Encounter.objects.filter(
-        kind=Encounter.Kind.HEALTH_CHECK, pk__in=tasks.values("encounter_id")
-    )
+def recheck_figures(
+    tasks: QuerySet[FollowUpTask], passed: QuerySet[PassedTouchpoint] | None = None
+) -> dict:
+    """Health checks followed up in the period whose patient came back for a later check.
+
+    A check counts when one of its tasks or passed records is due in the period.
+    """
+    due = Q(pk__in=tasks.values("encounter_id"))
+    if passed is not None:
+        due |= Q(pk__in=passed.values("encounter_id"))
+    checks = Encounter.objects.filter(due, kind=Encounter.Kind.HEALTH_CHECK)
     later = Encounter.objects.filter(
         patient=OuterRef("patient"),
         kind=Encounter.Kind.HEALTH_CHECK,
@@ -456,20 +580,16 @@ def dimension_by_department(answers: QuerySet[Answer]) -> dict[str, dict[str, fl
     }
 
 
-def monthly_by_department(tasks: QuerySet[FollowUpTask]) -> dict[str, list[tuple[str, int, int]]]:
+def monthly_by_department(
+    tasks: QuerySet[FollowUpTask], passed: QuerySet[PassedTouchpoint] | None = None
+) -> dict[str, list[tuple[str, int, int]]]:
     """Department code → [(month "YYYY-MM", reached, due)], for per-department p-charts. One query."""
-    rows = (
-        annotate_tasks(tasks)
-        .values("encounter__department__code", "period_month")
-        .annotate(due=Count("pk"), reached=Count("pk", filter=Q(is_reached=True)))
-        .order_by("encounter__department__code", "period_month")
+    rows = _grouped(
+        tasks, passed, ("encounter__department__code", "period_month"), names=("due", "reached")
     )
     result: dict[str, list[tuple[str, int, int]]] = {}
-    for row in rows:
-        month = _key(row["period_month"])[:7]
-        result.setdefault(row["encounter__department__code"], []).append(
-            (month, row["reached"], row["due"])
-        )
+    for (department, month), row in rows.items():
+        result.setdefault(department, []).append((_key(month)[:7], row["reached"], row["due"]))
     return result
 
 

@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from huifang.accounts.selectors import ALL_DEPARTMENTS
 from huifang.feedback.models import Case
-from huifang.followups.models import FollowUpTask
+from huifang.followups.models import FollowUpTask, PassedTouchpoint
 from huifang.reports import metrics
 from huifang.reports.models import (
     AnswerRollup,
@@ -81,9 +81,11 @@ def covered_months(months: list[date]) -> set[date]:
 class FigureSource:
     """The figures of one period, scope and filter, from rollups or live.
 
-    ``tasks``, ``answers``, ``cases``: the live querysets (already scoped
-    and filtered) used when the rollups cannot answer; built on demand by
-    the callables so an answer from the rollups never evaluates them.
+    ``tasks``, ``passed``, ``answers``, ``cases``: the live querysets
+    (already scoped and filtered) used when the rollups cannot answer; built
+    on demand by the callables so an answer from the rollups never evaluates
+    them. ``passed`` (the passed records, counted with the tasks) may be
+    left out: the live figures are then the tasks' alone.
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class FigureSource:
         date_from: date,
         date_to: date,
         tasks: Callable[[], QuerySet[FollowUpTask]],
+        passed: Callable[[], QuerySet[PassedTouchpoint]] | None = None,
         answers: Callable[[], QuerySet] | None = None,
         cases: Callable[[], QuerySet[Case]] | None = None,
         filters: Filters = NO_FILTERS,
@@ -102,7 +105,7 @@ class FigureSource:
         self.scope = scope
         self.date_from, self.date_to = date_from, date_to
         self.filters = filters
-        self._tasks, self._answers, self._cases = tasks, answers, cases
+        self._tasks, self._passed, self._answers, self._cases = tasks, passed, answers, cases
         self._cache: dict = {}
         if known_covered is not None:
             self.months, self.from_rollups = sorted(known_covered), True
@@ -117,6 +120,13 @@ class FigureSource:
         if "tasks" not in self._cache:
             self._cache["tasks"] = self._tasks()
         return self._cache["tasks"]
+
+    def live_passed(self):
+        if self._passed is None:
+            return None
+        if "passed" not in self._cache:
+            self._cache["passed"] = self._passed()
+        return self._cache["passed"]
 
     def live_answers(self):
         if "answers" not in self._cache:
@@ -152,13 +162,13 @@ class FigureSource:
 
     def task_figures(self) -> metrics.TaskFigures:
         if not self.from_rollups:
-            return metrics.task_figures(self.live_tasks())
+            return metrics.task_figures(self.live_tasks(), self.live_passed())
         row = self._rows(TaskRollup).aggregate(**self._sums())
         return metrics.TaskFigures(key=None, **{k: v or 0 for k, v in row.items()})
 
     def task_figures_by(self, breakdown: str) -> list[metrics.TaskFigures]:
         if not self.from_rollups or breakdown not in ROLLUP_BREAKDOWNS:
-            return metrics.task_figures_by(self.live_tasks(), breakdown)
+            return metrics.task_figures_by(self.live_tasks(), breakdown, self.live_passed())
         if breakdown == "day":
             rows = self._rows(TaskDayRollup).values("day").annotate(**self._sums()).order_by("day")
             return [_figures(r.pop("day"), r) for r in rows]
@@ -183,7 +193,7 @@ class FigureSource:
 
     def failure_reasons(self) -> dict[str, int]:
         if not self.from_rollups:
-            return metrics.failure_reasons(self.live_tasks())
+            return metrics.failure_reasons(self.live_tasks(), self.live_passed())
         rows = (
             self._rows(TaskRollup)
             .exclude(reason="")
@@ -313,16 +323,22 @@ def monthly_figures(
     date_to: date,
     tasks: Callable[[date, date], QuerySet[FollowUpTask]],
     filters: Filters = NO_FILTERS,
+    passed: Callable[[date, date], QuerySet[PassedTouchpoint]] | None = None,
 ) -> list[metrics.TaskFigures]:
     """Task figures per month of the trend: covered months from the rollups, the rest live.
 
-    ``tasks(date_from, date_to)`` gives the live tasks of a range (scoped and
-    filtered like the rollups). One rollup query, and one live query per run
-    of consecutive months not covered (usually just the current month).
+    ``tasks(date_from, date_to)`` (and ``passed(…)``, the passed records)
+    gives the live rows of a range (scoped and filtered like the rollups).
+    One rollup query, and one live query per run of consecutive months not
+    covered (usually just the current month).
     """
+
+    def live(a: date, b: date) -> list[metrics.TaskFigures]:
+        return metrics.task_figures_by(tasks(a, b), "month", passed(a, b) if passed else None)
+
     months = whole_months(date_from, date_to)
     if months is None or scope.agent is not None or filters.other:
-        return metrics.task_figures_by(tasks(date_from, date_to), "month")
+        return live(date_from, date_to)
     covered = covered_months(months)
     result: dict[date, metrics.TaskFigures] = {}
     if covered:
@@ -342,8 +358,7 @@ def monthly_figures(
             run.append(month)
             continue
         if run:
-            live = tasks(run[0], next_month(run[-1]) - timedelta(days=1))
-            for figures in metrics.task_figures_by(live, "month"):
+            for figures in live(run[0], next_month(run[-1]) - timedelta(days=1)):
                 result[month_of(date.fromisoformat(figures.key))] = figures
             run = []
     return [result[m] for m in sorted(result)]

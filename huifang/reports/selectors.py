@@ -1,4 +1,4 @@
-"""What each user may report on: tasks, answers and cases in scope, and the summary."""
+"""What each user may report on: tasks, passed records, answers and cases in scope, and the summary."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -15,7 +15,7 @@ from huifang.accounts.selectors import (
 )
 from huifang.core.errors import ApplicationError
 from huifang.feedback.models import Case
-from huifang.followups.models import ContactAttempt, FollowUpTask
+from huifang.followups.models import ContactAttempt, FollowUpTask, PassedTouchpoint
 from huifang.reports import metrics, rollup_reads
 from huifang.surveys.models import Answer
 
@@ -96,6 +96,22 @@ def report_tasks(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[Fo
         ).distinct()
         # distinct() and GROUP BY do not mix: take the ids instead.
         qs = FollowUpTask.objects.filter(pk__in=qs.values("pk"))
+    return qs
+
+
+def report_passed(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[PassedTouchpoint]:
+    """Passed records due in the period (due_from inside it), in the departments in scope.
+
+    A back-filled touchpoint whose window had ended counts as the
+    ``window_passed`` task it used to be. Nobody was assigned it or called:
+    none is an agent's own figure.
+    """
+    check_period(date_from, date_to)
+    if scope.agent is not None:
+        return PassedTouchpoint.objects.none()
+    qs = PassedTouchpoint.objects.filter(due_from__gte=date_from, due_from__lte=date_to)
+    if scope.department_ids is not ALL_DEPARTMENTS:
+        qs = qs.filter(encounter__department_id__in=scope.department_ids)
     return qs
 
 
@@ -204,6 +220,20 @@ def filter_tasks(tasks: QuerySet[FollowUpTask], filters: ReportFilters) -> Query
     return tasks
 
 
+def filter_passed(
+    passed: QuerySet[PassedTouchpoint], filters: ReportFilters
+) -> QuerySet[PassedTouchpoint]:
+    """``passed`` narrowed like ``filter_tasks``; an agent filter keeps none (no agent)."""
+    if not filters:
+        return passed
+    if filters.agent:
+        return passed.none()
+    passed = passed.filter(_encounter_q("encounter__", filters))
+    if filters.plan:
+        passed = passed.filter(plan__code=filters.plan)
+    return passed
+
+
 def filter_answers(answers: QuerySet[Answer], filters: ReportFilters) -> QuerySet[Answer]:
     """Answers whose response is about an encounter (and task) the filters keep."""
     if not filters:
@@ -306,7 +336,7 @@ def summary(
         # Live: "late" counts open complaints past their deadline at the time of asking.
         "complaints": metrics.complaint_figures(source.live_cases()),
         "agents": source.agent_figures(),
-        "recheck": metrics.recheck_figures(source.live_tasks()),
+        "recheck": metrics.recheck_figures(source.live_tasks(), source.live_passed()),
         "breakdowns": {},
     }
     for name in breakdowns:
@@ -352,6 +382,9 @@ def figure_source(
         tasks=lambda: filter_tasks(
             report_tasks(scope=scope, date_from=date_from, date_to=date_to), filters
         ),
+        passed=lambda: filter_passed(
+            report_passed(scope=scope, date_from=date_from, date_to=date_to), filters
+        ),
         answers=lambda: filter_answers(
             report_answers(scope=scope, date_from=date_from, date_to=date_to), filters
         ),
@@ -371,6 +404,9 @@ def trend_figures(
         date_from=date_from,
         date_to=date_to,
         tasks=lambda a, b: filter_tasks(report_tasks(scope=scope, date_from=a, date_to=b), filters),
+        passed=lambda a, b: filter_passed(
+            report_passed(scope=scope, date_from=a, date_to=b), filters
+        ),
         filters=rollup_filters(filters),
     )
 
@@ -469,7 +505,9 @@ def summary_page(
     months = trend_figures(scope=scope, date_from=trend_from, date_to=trend_to)
     data["trend"] = p_chart([(m.key[:7], m.reached, m.due) for m in months])
     data["signals"] = control_signals(
-        report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), period
+        report_tasks(scope=scope, date_from=trend_from, date_to=trend_to),
+        period,
+        passed=report_passed(scope=scope, date_from=trend_from, date_to=trend_to),
     )
     data.update(feedback_lists(scope=scope, date_from=period.start, date_to=period.end))
     return data
@@ -498,10 +536,10 @@ def feedback_lists(*, scope: Scope, date_from: date, date_to: date) -> dict:
     }
 
 
-def control_signals(tasks, period) -> list[dict]:
+def control_signals(tasks, period, passed=None) -> list[dict]:
     """Months of the period whose success rate lies outside its department's p-chart limits.
 
-    Each department's chart covers the trailing 12 months of ``tasks``.
+    Each department's chart covers the trailing 12 months of ``tasks`` (and ``passed``).
     """
     from huifang.reports.stats import p_chart
 
@@ -509,7 +547,7 @@ def control_signals(tasks, period) -> list[dict]:
     if period.kind == "quarter":
         wanted.add(f"{period.start.year}-{period.start.month + 1:02d}")
     signals = []
-    for department, points in metrics.monthly_by_department(tasks).items():
+    for department, points in metrics.monthly_by_department(tasks, passed).items():
         for point in p_chart(points):
             if point["out_of_control"] and point["label"] in wanted:
                 signals.append({"department": department, **point})
@@ -560,7 +598,7 @@ class Cohort:
 def compare_cohorts(*, user: User | None, a, b, measure: str = "success_rate") -> dict:
     """Compare one rate between two cohorts (``Cohort``, or ``(period, department code)``).
 
-    A cohort is the tasks due in its period, in its department (and wards
+    A cohort is the tasks (and passed records) due in its period, in its department (and wards
     below), of its plan, of encounters with its tag — any of them left empty
     does not narrow. ``measure``: ``success_rate`` (reached ÷ due) or
     ``follow_up_rate`` (attempted ÷ due). Chi-square or Fisher's exact test,
@@ -583,8 +621,11 @@ def compare_cohorts(*, user: User | None, a, b, measure: str = "success_rate") -
             else report_scope(user=user, department_code=cohort.department)
         )
         filters = report_filters(plan=cohort.plan, tag=cohort.tag)
-        tasks = report_tasks(scope=scope, date_from=cohort.period.start, date_to=cohort.period.end)
-        figures = metrics.task_figures(filter_tasks(tasks, filters))
+        bounds = {"date_from": cohort.period.start, "date_to": cohort.period.end}
+        figures = metrics.task_figures(
+            filter_tasks(report_tasks(scope=scope, **bounds), filters),
+            filter_passed(report_passed(scope=scope, **bounds), filters),
+        )
         part = figures.reached if measure == "success_rate" else figures.attempted
         cohorts.append(
             {

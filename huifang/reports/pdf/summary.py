@@ -111,7 +111,9 @@ def summary_document(
     by_month = {
         m.key[:7]: m
         for m in metrics.task_figures_by(
-            selectors.report_tasks(scope=scope, date_from=trend_from, date_to=trend_to), "month"
+            selectors.report_tasks(scope=scope, date_from=trend_from, date_to=trend_to),
+            "month",
+            passed=selectors.report_passed(scope=scope, date_from=trend_from, date_to=trend_to),
         )
     }
     months = []
