@@ -32,12 +32,17 @@ class RollupMonth(models.Model):
     ``task_count`` and ``task_id_sum`` fingerprint the month's tasks (every
     status): a task moved to another month changes them, which the periodic
     scan notices even though the row it left behind says nothing.
+    ``passed_count`` and ``passed_sum`` do the same for the month's passed
+    records (``rollups.passed_fingerprints``), which generation deletes and
+    replaces without a trace.
     """
 
     month = models.DateField(unique=True)
     built_at = models.DateTimeField(null=True, blank=True)
     task_count = models.BigIntegerField(default=0)
     task_id_sum = models.BigIntegerField(default=0)
+    passed_count = models.BigIntegerField(default=0)
+    passed_sum = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}"

@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from huifang.feedback.models import Case
-from huifang.followups.models import FollowUpTask
+from huifang.followups.models import FollowUpTask, PassedTouchpoint
 from huifang.followups.signals import attempt_recorded
 from huifang.patients.models import Patient
 from huifang.reports.rollups import rollup_mark_dirty
@@ -21,11 +21,12 @@ from huifang.surveys.models import Response
 
 
 def _patient_months(patient_id: int) -> list:
-    return list(
-        FollowUpTask.objects.filter(patient_id=patient_id)
-        .values_list("due_from", flat=True)
-        .distinct()
+    """The due days of the patient's tasks and passed records (a death excludes both)."""
+    tasks = FollowUpTask.objects.filter(patient_id=patient_id).values_list("due_from", flat=True)
+    passed = PassedTouchpoint.objects.filter(encounter__patient_id=patient_id).values_list(
+        "due_from", flat=True
     )
+    return list(tasks.distinct()) + list(passed.distinct())
 
 
 @receiver(attempt_recorded, dispatch_uid="reports.rollups_attempt")

@@ -4,8 +4,8 @@ A month is the unit of work. Every rollup row belongs to one month (the
 task's ``due_from``, the response's submission, the case's recording, in
 local time), and a recompute replaces all of that month's rows in one
 transaction from the same queries the live metrics use
-(``metrics.annotate_tasks``), so the two can never define a figure
-differently. The month, not (month, department), is the key because a
+(``metrics.annotate_tasks``; for passed records ``metrics.passed_aggregates``),
+so the two can never define a figure differently. The month, not (month, department), is the key because a
 task's department, agent or status can change without the task leaving
 its month: recomputing the whole month leaves nothing stale behind.
 
@@ -17,7 +17,9 @@ Months become dirty in two ways (docs/metrics.md, "Rollups"):
 - by the periodic scan, for the bulk writes that send no signal (imports,
   generation, window passing): rows changed since the last scan, and a
   fingerprint of each month's tasks (count and id sum) that notices a task
-  moved to another month.
+  moved to another month; passed records likewise: those recorded since
+  the last scan, and a fingerprint (count, and a sum over encounter and
+  dates) that notices one deleted, moved or replaced by a task.
 
 The periodic job (``reports.tasks``) then recomputes the dirty months. Two
 workers never recompute the same month at once: each takes the month's
@@ -32,17 +34,21 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import (
+    BigIntegerField,
     Count,
+    ExpressionWrapper,
+    F,
     Max,
     Min,
     Q,
     Sum,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, ExtractDay, TruncMonth
 from django.utils import timezone
 
 from huifang.feedback.models import Case as FeedbackCase
-from huifang.followups.models import ContactAttempt, FollowUpTask
+from huifang.followups.models import ContactAttempt, FollowUpTask, PassedTouchpoint
+from huifang.reports import metrics
 from huifang.reports.models import (
     AnswerRollup,
     CallRollup,
@@ -57,7 +63,7 @@ from huifang.surveys import scoring
 from huifang.surveys.models import Answer, Response
 
 ROLLUP_MODELS = (TaskRollup, TaskDayRollup, CallRollup, AnswerRollup, CaseRollup)
-COUNTS = ("due", "attempted", "reached", "on_time", "excluded_deceased", "excluded_no_phone")
+COUNTS = metrics.COUNTS
 # A transaction that wrote before the scan began may commit after it: look back this far.
 SCAN_OVERLAP = timedelta(minutes=10)
 SCAN_NAME = "rollups"
@@ -133,33 +139,57 @@ def _task_fingerprints() -> dict[date, tuple[int, int, datetime | None]]:
     return {_month_value(r["m"]): (r["n"], r["ids"] or 0, r["changed"]) for r in rows}
 
 
+def _passed_sum():
+    # Changes when a record of the month is swapped for another or its dates move
+    # inside the month, which the count alone would not show.
+    return ExpressionWrapper(
+        F("encounter_id") + ExtractDay("due_from") + ExtractDay("due_until"),
+        output_field=BigIntegerField(),
+    )
+
+
+def passed_fingerprints(passed=None) -> dict[date, tuple[int, int, datetime | None]]:
+    """Per month of due_from: passed records' count, ``_passed_sum`` and latest ``recorded_at``."""
+    passed = PassedTouchpoint.objects.all() if passed is None else passed
+    rows = (
+        passed.annotate(m=TruncMonth("due_from"))
+        .values("m")
+        .annotate(n=Count("pk"), total=Sum(_passed_sum()), changed=Max("recorded_at"))
+        .order_by()
+    )
+    return {_month_value(r["m"]): (r["n"], int(r["total"] or 0), r["changed"]) for r in rows}
+
+
 def rollups_scan(*, now: datetime | None = None) -> dict:
     """Mark dirty the months whose rows changed since the last scan, by any path.
 
-    Looks at tasks (their fingerprint and ``updated_at``), attempts recorded,
-    patients and encounters updated (their tasks' months), cases updated and
-    responses submitted or voided. The first scan looks back to the oldest
-    build; months never built are built by ``rollups_refresh``.
+    Looks at tasks (their fingerprint and ``updated_at``), passed records
+    (their fingerprint and ``recorded_at``), attempts recorded, patients and
+    encounters updated (their tasks' and passed records' months), cases
+    updated and responses submitted or voided. The first scan looks back to
+    the oldest build; months never built are built by ``rollups_refresh``.
     """
     now = now or timezone.now()
     state = RollupScan.objects.filter(name=SCAN_NAME).first()
     dirty: set[date] = set()
     built = {
-        month: (count, ids)
-        for month, count, ids in RollupMonth.objects.filter(built_at__isnull=False).values_list(
-            "month", "task_count", "task_id_sum"
-        )
+        month: ((count, ids), (passed_count, passed_sum))
+        for month, count, ids, passed_count, passed_sum in RollupMonth.objects.filter(
+            built_at__isnull=False
+        ).values_list("month", "task_count", "task_id_sum", "passed_count", "passed_sum")
     }
     fingerprints = _task_fingerprints()
-    for month, stored in built.items():
+    passed = passed_fingerprints()
+    for month, (stored_tasks, stored_passed) in built.items():
         count, ids, _changed = fingerprints.get(month, (0, 0, None))
-        if stored != (count, ids):
+        passed_count, passed_sum, _recorded = passed.get(month, (0, 0, None))
+        if stored_tasks != (count, ids) or stored_passed != (passed_count, passed_sum):
             dirty.add(month)
     first_build = RollupMonth.objects.aggregate(first=Min("built_at"))["first"]
     since = state.scanned_from if state is not None else first_build
     if since is not None:
         since -= SCAN_OVERLAP
-        for month, (_count, _ids, changed) in fingerprints.items():
+        for month, (_count, _ids, changed) in [*fingerprints.items(), *passed.items()]:
             if changed is not None and changed >= since:
                 dirty.add(month)
         dirty |= _task_months(
@@ -167,6 +197,11 @@ def rollups_scan(*, now: datetime | None = None) -> dict:
                 Q(pk__in=ContactAttempt.objects.filter(created_at__gte=since).values("task_id"))
                 | Q(patient__updated_at__gte=since)
                 | Q(encounter__updated_at__gte=since)
+            )
+        )
+        dirty |= _task_months(
+            PassedTouchpoint.objects.filter(
+                Q(encounter__patient__updated_at__gte=since) | Q(encounter__updated_at__gte=since)
             )
         )
         dirty |= _stamp_months(FeedbackCase.objects.filter(updated_at__gte=since), "created_at")
@@ -323,6 +358,17 @@ def _task_rows(start: date, end: date) -> list[dict]:
     ]
 
 
+def _passed_rows(start: date, end: date):
+    """The month's passed records counted per (day, department, plan, kind), as ``metrics``
+    counts them: due, and excluded when the patient died; never attempted or reached."""
+    return (
+        PassedTouchpoint.objects.filter(due_from__gte=start, due_from__lt=end)
+        .values("due_from", "encounter__department_id", "plan_id", "encounter__kind")
+        .annotate(**metrics.passed_aggregates())
+        .order_by()
+    )
+
+
 def _builtin_rows(start: date, end: date) -> list[dict]:
     return [
         {
@@ -395,13 +441,17 @@ def _span_objects(start: date, end: date) -> dict[date, list]:
     days: dict[tuple, dict] = defaultdict(
         lambda: dict.fromkeys((*COUNTS, "satisfied", "fairly_satisfied", "dissatisfied"), 0)
     )
-    for row in _task_rows(start, end):
+    passed_rows = [
+        {**row, "agent_name": None, "failure": FollowUpTask.Status.WINDOW_PASSED.value}
+        for row in _passed_rows(start, end)
+    ]
+    for row in [*_task_rows(start, end), *passed_rows]:
         dims = (row["encounter__department_id"], row["plan_id"], row["encounter__kind"])
         task_key = (month_of(row["due_from"]), *dims, row["agent_name"], row["failure"] or "")
         day_key = (row["due_from"], *dims)
         for name in COUNTS:
-            tasks[task_key][name] += row[name]
-            days[day_key][name] += row[name]
+            tasks[task_key][name] += row.get(name, 0)
+            days[day_key][name] += row.get(name, 0)
     for row in _builtin_rows(start, end):
         day_key = (
             row["task__due_from"],
@@ -516,6 +566,9 @@ def rollup_months_recompute(*, months: Iterable[date]) -> list[date]:
         start, end = months_held[0], next_month(months_held[-1])
         objects = _span_objects(start, end)
         fingerprints = _fingerprints(start, end)
+        passed = passed_fingerprints(
+            PassedTouchpoint.objects.filter(due_from__gte=start, due_from__lt=end)
+        )
         for model in ROLLUP_MODELS:
             model.objects.filter(month__in=months_held).delete()
         by_model: dict[type, list] = defaultdict(list)
@@ -527,8 +580,13 @@ def rollup_months_recompute(*, months: Iterable[date]) -> list[date]:
         now = timezone.now()
         for holder in held:
             count, id_sum = fingerprints.get(holder.month, (0, 0))
+            passed_count, passed_sum, _recorded = passed.get(holder.month, (0, 0, None))
             RollupMonth.objects.filter(pk=holder.pk).update(
-                built_at=now, task_count=count, task_id_sum=id_sum
+                built_at=now,
+                task_count=count,
+                task_id_sum=id_sum,
+                passed_count=passed_count,
+                passed_sum=passed_sum,
             )
         for chunk in range(0, len(seen), 5000):
             RollupDirty.objects.filter(pk__in=seen[chunk : chunk + 5000]).delete()
@@ -563,9 +621,14 @@ def rollups_rebuild(*, date_from: date | None = None, date_to: date | None = Non
     path knows they hold nothing rather than falling back to live queries.
     """
     if date_from is None or date_to is None:
-        bounds = FollowUpTask.objects.aggregate(first=Min("due_from"), last=Max("due_from"))
-        date_from = date_from or bounds["first"] or timezone.localdate()
-        date_to = date_to or bounds["last"] or timezone.localdate()
+        bounds = [
+            model.objects.aggregate(first=Min("due_from"), last=Max("due_from"))
+            for model in (FollowUpTask, PassedTouchpoint)
+        ]
+        firsts = [b["first"] for b in bounds if b["first"] is not None]
+        lasts = [b["last"] for b in bounds if b["last"] is not None]
+        date_from = date_from or min(firsts, default=None) or timezone.localdate()
+        date_to = date_to or max(lasts, default=None) or timezone.localdate()
     done, skipped = _recompute_in_spans(months_between(date_from, date_to), REBUILD_SPAN)
     return {"months": done, "skipped_busy": skipped}
 

@@ -25,10 +25,11 @@ from openpyxl import load_workbook
 
 from huifang.followups import slots
 from huifang.followups.models import FollowUpTask, PassedTouchpoint
-from huifang.reports import metrics, pdf, selectors
+from huifang.reports import metrics, pdf, rollups, selectors
+from huifang.reports.models import RollupDirty
 from huifang.reports.periods import parse_period
 from huifang.reports.tests.test_dashboard import data_of
-from huifang.reports.tests.test_rollups import NOV1, NOV30
+from huifang.reports.tests.test_rollups import EVERYONE, NOV1, NOV30, build, live, rolled
 from huifang.testing.factories import EncounterFactory, PatientFactory, make_task, make_touchpoint
 
 NOV = parse_period("2026-11")
@@ -126,6 +127,13 @@ class TestTheFiguresOfBefore:
         assert PassedTouchpoint.objects.count() == 6
         assert not FollowUpTask.objects.filter(status="window_passed").exists()
         assert everything_shown(personas[who]) == before
+
+    def test_rollups_of_the_moved_records_equal_the_tasks_they_were(self, legacy, personas):
+        build()
+        before = rolled(EVERYONE)
+        move_to_passed_records()
+        rollups.rollups_refresh()  # the fingerprints notice the tasks gone, the records come
+        assert rolled(EVERYONE) == before
 
 
 class TestSummary:
@@ -231,3 +239,121 @@ class TestPages:
         with django_assert_max_num_queries(40) as many:
             selectors.summary_page(user=user, period=NOV, breakdowns=list(metrics.BREAKDOWNS))
         assert len(many.captured_queries) == len(few.captured_queries)
+
+
+class TestRollups:
+    @pytest.mark.parametrize("who", ["manager", "head_medicine", "head_surgery"])
+    def test_rolled_equals_live(self, passed, personas, who):
+        build()
+        scope = selectors.report_scope(user=personas[who])
+        assert rolled(scope) == live_with_passed(scope)
+
+    def test_the_scan_notices_records_added(self, passed, patient_medicine):
+        later = settle()
+        make_passed(
+            patient_medicine.encounters.first(),
+            make_touchpoint(code="late"),
+            NOV1,
+            NOV1,
+            recorded_at=later + datetime.timedelta(minutes=5),
+        )
+        assert scan_after(later)["months_marked"] == 1
+        assert rolled(EVERYONE) == live_with_passed(EVERYONE)
+        assert rolled(EVERYONE)["figures"]["due"] == 9
+
+    def test_the_scan_notices_a_record_added_with_an_old_stamp(self, passed, patient_medicine):
+        later = settle()
+        old = timezone.now() - datetime.timedelta(days=30)
+        make_passed(
+            patient_medicine.encounters.first(), make_touchpoint(code="old"), NOV1, NOV1, old
+        )
+        assert scan_after(later)["months_marked"] == 1  # the count changed
+        assert rolled(EVERYONE)["figures"]["due"] == 9
+
+    def test_the_scan_notices_a_record_deleted(self, passed):
+        later = settle()
+        PassedTouchpoint.objects.filter(pk=passed[0].pk).delete()
+        assert scan_after(later)["months_marked"] == 1
+        assert rolled(EVERYONE) == live_with_passed(EVERYONE)
+        assert rolled(EVERYONE)["failure_reasons"]["window_passed"] == 3
+
+    def test_the_scan_notices_a_record_moved(self, passed):
+        later = settle()
+        # Re-planned into December in place, recorded_at untouched: both months change.
+        PassedTouchpoint.objects.filter(pk=passed[0].pk).update(
+            due_from=d(2026, 12, 9), due_until=d(2026, 12, 12)
+        )
+        assert scan_after(later)["months_marked"] == 2
+        assert rolled(EVERYONE) == live_with_passed(EVERYONE)
+        # And moved inside its month: the day breakdown changes, so does the fingerprint.
+        PassedTouchpoint.objects.filter(pk=passed[1].pk).update(
+            due_from=d(2026, 11, 20), due_until=d(2026, 11, 23)
+        )
+        assert scan_after(later + datetime.timedelta(minutes=10))["months_marked"] == 1
+        assert rolled(EVERYONE) == live_with_passed(EVERYONE)
+
+    def test_a_record_left_alone_marks_nothing(self, passed):
+        later = settle()
+        assert scan_after(later)["months_marked"] == 0
+
+    def test_a_record_replaced_by_a_task(self, passed, patient_medicine):
+        build()
+        rollups.rollups_refresh()
+        p1 = passed[0]
+        PassedTouchpoint.objects.filter(pk=p1.pk).delete()
+        make_task(
+            patient_medicine,
+            touchpoint=p1.touchpoint,
+            due_from=p1.due_from,
+            due_until=d(2026, 11, 30),
+        )
+        rollups.rollups_refresh()
+        assert rolled(EVERYONE) == live_with_passed(EVERYONE)
+        assert rolled(EVERYONE)["failure_reasons"]["pending"] == 1
+
+    def test_a_death_recorded_marks_the_months_of_the_records(self, passed, departments):
+        from huifang.patients.services import patient_update
+
+        patient = PatientFactory(name="赵六")  # no task: only the record can mark November
+        encounter = EncounterFactory(patient=patient, department=departments["medicine_ward"])
+        make_passed(encounter, make_touchpoint(code="zhao"), d(2026, 11, 12), d(2026, 11, 20))
+        build()
+        assert rolled(EVERYONE)["figures"]["excluded_deceased"] == 2
+        patient_update(actor=None, patient=patient, deceased_on=d(2026, 11, 10))
+        assert RollupDirty.objects.filter(month=NOV1, reason="deceased").exists()
+        rollups.rollups_refresh()
+        assert rolled(EVERYONE) == live_with_passed(EVERYONE)
+        assert rolled(EVERYONE)["figures"]["excluded_deceased"] == 3
+
+    def test_a_rebuild_of_all_the_data_reaches_the_records_months(self, patient_medicine):
+        make_passed(
+            patient_medicine.encounters.first(), make_touchpoint(), d(2026, 9, 2), d(2026, 9, 5)
+        )
+        assert rollups.rollups_rebuild() == {"months": 1, "skipped_busy": 0}
+
+
+def settle() -> datetime.datetime:
+    """Build, and run the periodic job an hour later: the fixtures' writes are behind its
+    watermark then, so a later scan sees only what a test changes."""
+    build()
+    later = timezone.now() + datetime.timedelta(hours=1)
+    rollups.rollups_refresh(now=later)
+    return later
+
+
+def scan_after(later: datetime.datetime) -> dict:
+    return rollups.rollups_refresh(now=later + datetime.timedelta(minutes=10))
+
+
+def live_with_passed(scope) -> dict:
+    """``test_rollups.live`` with the passed records of the scope."""
+    tasks = selectors.report_tasks(scope=scope, date_from=NOV1, date_to=NOV30)
+    passed = selectors.report_passed(scope=scope, date_from=NOV1, date_to=NOV30)
+    result = live(scope)
+    result["figures"] = metrics.task_figures(tasks, passed).as_dict()
+    result["by"] = {
+        name: [f.as_dict() for f in metrics.task_figures_by(tasks, name, passed)]
+        for name in result["by"]
+    }
+    result["failure_reasons"] = metrics.failure_reasons(tasks, passed)
+    return result
