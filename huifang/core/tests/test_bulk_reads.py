@@ -56,3 +56,30 @@ def test_a_large_write_refreshes_the_planner_statistics(monkeypatch):
         assert bulk.refresh_statistics([Patient], 1) is True
         cursor.execute(sql, ["patients_patient"])
         assert cursor.fetchone()[0] > before
+
+
+def test_few_collections_restores_the_collector_after_overlapping_runs():
+    import gc
+    import threading
+
+    before = gc.get_threshold()
+    inside = threading.Event()
+    leave = threading.Event()
+
+    def other_run():
+        with bulk.few_collections():
+            inside.set()
+            leave.wait(5)
+
+    with bulk.few_collections():
+        assert gc.get_threshold()[0] >= 50_000
+        assert gc.get_freeze_count() > 0  # what existed is set aside, never walked
+        thread = threading.Thread(target=other_run)
+        thread.start()
+        inside.wait(5)
+    # The first run is over, the other still going: the collector stays quiet for it.
+    assert gc.get_threshold()[0] >= 50_000
+    leave.set()
+    thread.join(5)
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

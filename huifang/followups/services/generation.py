@@ -41,6 +41,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from huifang.core import calendar
+from huifang.core.bulk import few_collections
 from huifang.core.models import AuditAction
 from huifang.core.services import audit_record
 from huifang.followups import scheduling, slots
@@ -153,6 +154,14 @@ def _generate(
     replan_plan_id: int | None = None,
 ) -> GenerationResult:
     plans = load_active_plans() if plans is None else plans
+    # Frozen before any lane forks: the children share what exists now.
+    with few_collections():
+        return _generate_in_lanes(ids, now=now, plans=plans, replan_plan_id=replan_plan_id)
+
+
+def _generate_in_lanes(
+    ids: list[int], *, now: datetime, plans: list[PlanRules], replan_plan_id: int | None
+) -> GenerationResult:
     lanes = _lanes(ids)
     if len(lanes) == 1:
         return _generate_lane(ids, now=now, plans=plans, replan_plan_id=replan_plan_id)

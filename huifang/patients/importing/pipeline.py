@@ -8,11 +8,10 @@ a repeated number waits for the next batch and then updates the first.
 """
 
 import csv
-import gc
 import hashlib
 import logging
 import time
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from huifang.accounts.models import Department, User
-from huifang.core.bulk import refresh_statistics
+from huifang.core.bulk import few_collections, refresh_statistics
 from huifang.core.errors import ApplicationError
 from huifang.core.services import audit_record
 from huifang.patients.importing.mapping import (
@@ -303,7 +302,7 @@ def import_encounters(
     warning_rows = 0
     try:
         with (
-            _few_collections(),
+            few_collections(),
             warnings_path.open("w", encoding="utf-8-sig", newline="") as warnings_file,
         ):
             warning_writer = csv.writer(warnings_file)
@@ -439,25 +438,6 @@ def _preparing(options: ImportOptions, rows_expected: int) -> str:
     if rows_expected < PARALLEL_MIN_ROWS:
         return "inline"
     return "worker" if worker_possible() else "thread"
-
-
-@contextmanager
-def _few_collections():
-    """The cyclic garbage collector, rarely, while millions of rows go through.
-
-    The rows make no reference cycles, but each one allocates dozens of
-    containers, and every few hundred of those the collector would walk the
-    young objects (and now and then all of them). What exists before the
-    import is set aside (``gc.freeze``) and the first threshold raised.
-    """
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 def _chain(first, rest):
