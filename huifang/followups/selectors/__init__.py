@@ -170,7 +170,7 @@ def load_active_plans() -> list[PlanRules]:
 
 
 def encounter_facts_load(encounter_ids: Iterable[int]) -> dict[int, EncounterFacts]:
-    """Facts of the encounters by id: four queries for any number of them."""
+    """Facts of the encounters by id: five queries for any number of them."""
     ids = set(encounter_ids)
     if not ids:
         return {}
@@ -195,7 +195,7 @@ def encounter_facts_load(encounter_ids: Iterable[int]) -> dict[int, EncounterFac
     ):
         findings[encounter_id].append(kind)
     facts = {}
-    rows = (
+    rows = list(
         Encounter.objects.filter(id_filter("pk", ids))
         .order_by()
         .values_list(
@@ -210,10 +210,17 @@ def encounter_facts_load(encounter_ids: Iterable[int]) -> dict[int, EncounterFac
             "discharged_on",
             "visit_on",
             KT("source_record__visit_type"),  # as text: no JSON decoding per row
-            "patient__birth_date",
-            "patient__sex",
         )
     )
+    # The patients' birth dates and sexes by their own ids. Joined in the
+    # query above, PostgreSQL reads the whole patient table for a chunk
+    # spanning more than a few thousand encounter ids (a hash join).
+    people = {
+        pk: (birth_date, sex)
+        for pk, birth_date, sex in Patient.objects.filter(id_filter("pk", {r[1] for r in rows}))
+        .order_by()
+        .values_list("id", "birth_date", "sex")
+    }
     for (
         pk,
         patient_id,
@@ -226,11 +233,10 @@ def encounter_facts_load(encounter_ids: Iterable[int]) -> dict[int, EncounterFac
         discharged_on,
         visit_on,
         visit_type,
-        birth_date,
-        sex,
     ) in rows:
         if pk not in ids:
             continue
+        birth_date, sex = people.get(patient_id, (None, ""))
         performed = procedures.get(pk, [])
         dated = [day for day in performed if day is not None]
         facts[pk] = EncounterFacts(
