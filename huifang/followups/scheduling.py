@@ -229,8 +229,13 @@ class StopFacts:
 NO_STOPS = StopFacts()
 
 
+_NO_TAGS: frozenset[str] = frozenset()
+
+
 def encounter_tags(finding_kinds: Iterable[str], visit_type) -> frozenset[str]:
     """An encounter's tags: its abnormal-finding kinds, and its visit type (初诊/复诊)."""
+    if not finding_kinds and visit_type is None:
+        return _NO_TAGS  # most encounters: one shared empty set
     tags = {kind for kind in finding_kinds if kind}
     if isinstance(visit_type, str):
         if visit_type.strip():
@@ -270,6 +275,8 @@ def stop_facts(
             and (recheck_on is None or anchor < recheck_on)
         ):
             recheck_on = anchor
+    if readmitted_on is None and recheck_on is None:
+        return NO_STOPS
     return StopFacts(readmitted_on=readmitted_on, recheck_on=recheck_on)
 
 
@@ -906,16 +913,24 @@ class Scheduler:
         out: list[tuple[TaskShape, int | None]] = []
         for plan in matched:
             for touchpoint in plan.touchpoints:
-                why_not = self._why_not(touchpoint, facts, patient)
+                anchor, label = touchpoint_anchor(touchpoint, facts)
+                why_not = self._why_not(touchpoint, facts, patient, anchor, label)
                 if why_not:
                     if skipped is not None:
                         skipped.append((plan, touchpoint, why_not))
                     continue
-                self._plan_touchpoint(plan, touchpoint, facts, patient, stops, existing, out)
+                self._plan_touchpoint(
+                    plan, touchpoint, anchor, label, patient, stops, existing, out
+                )
         return out
 
     def _why_not(
-        self, touchpoint: TouchpointRule, facts: EncounterFacts, patient: PatientFacts
+        self,
+        touchpoint: TouchpointRule,
+        facts: EncounterFacts,
+        patient: PatientFacts,
+        anchor: date | None,
+        label: str,
     ) -> str:
         if patient.deceased_on is not None:
             return f"患者已故（{patient.deceased_on:%Y-%m-%d}），不再随访"
@@ -925,13 +940,13 @@ class Scheduler:
             applies, why = touchpoint_applies(touchpoint, facts)
             if not applies:
                 return why
-        anchor, label = touchpoint_anchor(touchpoint, facts)
         if anchor is None:
             return label
         return ""
 
-    def _plan_touchpoint(self, plan, touchpoint, facts, patient, stops, existing, out) -> None:
-        anchor, label = touchpoint_anchor(touchpoint, facts)
+    def _plan_touchpoint(
+        self, plan, touchpoint, anchor, label, patient, stops, existing, out
+    ) -> None:
         repeats, limit = touchpoint.repeats, touchpoint.repeat_limit
         every = touchpoint.repeat_every_days or 0
         sequence = 0
