@@ -11,6 +11,7 @@
 
 import os
 import uuid
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,9 +23,11 @@ from hypothesis import strategies as st
 from huifang.core.bulk import fresh_uuids
 from huifang.followups.models import FollowUpTask, PassedTouchpoint, Plan
 from huifang.followups.scheduling import (
+    NO_STOPS,
     EncounterFacts,
     PatientFacts,
     PhoneFacts,
+    PlannedTask,
     PlanRules,
     Scheduler,
     StopFacts,
@@ -224,6 +227,23 @@ def test_the_remembering_scheduler_plans_each_encounter_as_a_fresh_one(
         assert [(s.touchpoint.code, s.sequence, s.status, p) for s, p in pairs] == [
             (t.touchpoint.code, t.sequence, t.status, t.phone_id) for t in expected.tasks
         ]
+        # Another patient's encounter alike in every fact the rules read takes the
+        # remembered shapes, dialled on that patient's own numbers; one that
+        # differs in a number to dial or in its stops does not.
+        twin_facts = replace(facts, id=facts.id + 1, patient_id=2)
+        renumbered = tuple(replace(p, id=p.id + 100) for p in patient.phones)
+        for twin, twin_stops in (
+            (replace(patient, id=2, phones=renumbered), stops),
+            (replace(patient, id=2, phones=()), stops),
+            (replace(patient, id=2, phones=renumbered), NO_STOPS),
+        ):
+            expected = Scheduler(
+                today=today, cancel_on_readmission=cancel_on_readmission, explain=True
+            ).plan_encounter(twin_facts, twin, PLANS, stops=twin_stops)
+            pairs = shared.plan_shapes(twin_facts, twin, PLANS, stops=twin_stops)
+            assert [fields_of(PlannedTask.of(s, p)) for s, p in pairs] == [
+                fields_of(t) for t in expected.tasks
+            ]
 
 
 def test_time_ordered_uuids_are_version_7_and_distinct():
