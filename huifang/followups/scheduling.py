@@ -781,8 +781,6 @@ class Scheduler:
         self._timing: dict[tuple, tuple[date, date, datetime, str, tuple[str, str, str]]] = {}
         self._shapes: dict[tuple, TaskShape] = {}
         self._matches: dict[tuple, tuple[list[PlanVerdict], tuple[PlanRules, ...]]] = {}
-        self._outlines: dict[tuple, tuple[tuple[TaskShape, str], ...]] = {}
-        self._conditional: dict[tuple[int, ...], bool] = {}
         self._plans: Sequence[PlanRules] | None = None
         self._by_kind: dict[str, list[PlanRules]] = {}
         self._looks_at: tuple[bool, bool, bool] = (False, False, False)
@@ -795,7 +793,6 @@ class Scheduler:
             return plans
         if plans is not self._plans:
             self._plans, self._by_kind, self._matches = plans, {}, {}
-            self._outlines, self._conditional = {}, {}
             # Which facts any plan looks at beyond kind, department, codes and tags.
             self._looks_at = (
                 any(plan.diagnosis_keywords for plan in plans),
@@ -892,7 +889,7 @@ class Scheduler:
         verdicts, matched = self._select(plans, facts)
         skipped: list[tuple[PlanRules, TouchpointRule, str]] = []
         pairs = self._plan(matched, facts, patient, stops, existing or {}, skipped)
-        tasks = [PlannedTask.of(shape, phone_id) for shape, phone_id in self._dial(pairs, patient)]
+        tasks = [PlannedTask.of(shape, phone_id) for shape, phone_id in pairs]
         return EncounterPlan(list(verdicts), tasks, skipped)
 
     def plan_shapes(
@@ -910,57 +907,10 @@ class Scheduler:
         ``PlannedTask`` per task (``PlannedTask.of`` makes one).
         """
         _, matched = self._select(plans, facts)
-        if existing or self.explain:
-            return self._dial(
-                self._plan(matched, facts, patient, stops, existing or {}, None), patient
-            )
-        # Encounters alike in everything the rules read get the same shapes:
-        # only the numbers to dial are the patient's own.
-        plan_ids = tuple(plan.id for plan in matched)
-        conditional = self._conditional.get(plan_ids)
-        if conditional is None:
-            conditional = self._conditional[plan_ids] = any(
-                touchpoint.condition for plan in matched for touchpoint in plan.touchpoints
-            )
-        key = (
-            plan_ids,
-            facts.kind,
-            facts.discharged_on,
-            facts.visit_on,
-            facts.procedure_on,
-            # The admission date is an anchor only for an encounter without the other two.
-            facts.admitted_on if facts.discharged_on is None and facts.visit_on is None else None,
-            is_chronic_or_surgical(facts) if conditional else None,
-            patient.deceased_on is not None,
-            patient.do_not_contact,
-            patient.preferred_start,
-            self._phone(patient, PHONE) is not None,
-            self._phone(patient, SMS) is not None,
-            stops.readmitted_on,
-            stops.recheck_on,
-        )
-        outline = self._outlines.get(key)
-        if outline is None:
-            if len(self._outlines) >= MEMO_LIMIT:
-                self._outlines.clear()
-            outline = self._outlines[key] = tuple(
-                self._plan(matched, facts, patient, stops, {}, None)
-            )
-        return self._dial(outline, patient)
-
-    def _dial(
-        self, pairs: Iterable[tuple[TaskShape, str]], patient: PatientFacts
-    ) -> list[tuple[TaskShape, int | None]]:
-        """``(shape, channel to dial on)`` → ``(shape, the patient's number for it)``."""
-        out = []
-        for shape, channel in pairs:
-            phone = self._phone(patient, channel) if channel else None
-            out.append((shape, phone.id if phone is not None else None))
-        return out
+        return self._plan(matched, facts, patient, stops, existing or {}, None)
 
     def _plan(self, matched, facts, patient, stops, existing, skipped):
-        """``(shape, channel whose number is dialled, or "")`` of every task the rules call for."""
-        out: list[tuple[TaskShape, str]] = []
+        out: list[tuple[TaskShape, int | None]] = []
         for plan in matched:
             for touchpoint in plan.touchpoints:
                 anchor, label = touchpoint_anchor(touchpoint, facts)
@@ -1019,7 +969,7 @@ class Scheduler:
 
     def _task(self, plan, touchpoint, patient, stops, sequence, anchor, label, days):
         """``(shape, number to dial)`` of one task; the shape from the memo when seen before."""
-        channel = dial = touchpoint.channel
+        channel = touchpoint.channel
         phone = self._phone(patient, channel)
         situation = _PHONE_OK
         if phone is None and _needs_number(channel):
@@ -1031,9 +981,9 @@ class Scheduler:
                 and fallback not in patient.do_not_contact
                 and (fallback_phone is not None or not _needs_number(fallback))
             ):
-                situation, dial = _PHONE_FALLBACK, fallback
+                situation, phone = _PHONE_FALLBACK, fallback_phone
             else:
-                situation, dial = _PHONE_NONE, ""
+                situation = _PHONE_NONE
         # A readmission on or before the due-from day cancels a discharge call
         # (its date is in the note); any other readmission changes nothing here.
         readmitted = stops.readmitted_on
@@ -1054,7 +1004,7 @@ class Scheduler:
             shape = self._shapes[key] = self._shape(
                 plan, touchpoint, sequence, anchor, label, days, preferred, situation, readmitted
             )
-        return shape, dial
+        return shape, (phone.id if phone is not None else None)
 
     def _shape(
         self, plan, touchpoint, sequence, anchor, label, days, preferred, situation, readmitted
