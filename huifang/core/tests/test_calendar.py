@@ -420,12 +420,20 @@ def test_the_command_says_a_year_before_the_package_has_no_data_not_that_it_is_u
     assert calendar.explain(date(1999, 1, 2)).endswith("视为休息日")
 
 
-@pytest.mark.parametrize("value", ["2026-13-01", "tomorrow", "20261001", "2026-2-3"])
+@pytest.mark.parametrize("value", ["tomorrow", "20261001", "2026-2-3"])
 def test_the_command_refuses_what_is_not_a_date(value):
     with pytest.raises(CommandError) as caught:
         call_command("calendar", value)
 
     assert str(caught.value) == f"not a date: {value}; use YYYY-MM-DD"
+
+
+@pytest.mark.parametrize("value", ["2026-13-01", "2026-02-30", "2027-02-29"])
+def test_the_command_says_a_well_written_day_does_not_exist(value):
+    with pytest.raises(CommandError) as caught:
+        call_command("calendar", value)
+
+    assert str(caught.value) == f"no such day: {value}"
 
 
 def test_the_command_prints_json_for_an_unannounced_year_and_warns_on_stderr(tmp_path):

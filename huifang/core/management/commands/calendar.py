@@ -36,7 +36,8 @@ def parse_date(value: str) -> date:
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            pass
+            # The form is right; the day is not in the calendar (2026-02-30).
+            raise CommandError(f"no such day: {value}") from None
     raise CommandError(f"not a date: {value}; use YYYY-MM-DD")
 
 
