@@ -203,7 +203,10 @@ class PhoneFacts:
 
 @dataclass(frozen=True, slots=True)
 class PatientFacts:
-    """What scheduling needs of a patient: stop conditions, preferred time, numbers."""
+    """What scheduling needs of a patient: stop conditions, preferred time, numbers.
+
+    Birth date and sex come along for the encounters' facts, which the rules read them from.
+    """
 
     id: int
     deceased_on: date | None = None
@@ -211,6 +214,8 @@ class PatientFacts:
     preferred_start: time | None = None
     preferred_end: time | None = None
     phones: tuple[PhoneFacts, ...] = ()
+    birth_date: date | None = None
+    sex: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,7 @@
-"""Bulk reads and writes: ``field__any_of`` and the statistics refresh after a large write."""
+"""Bulk reads and writes: ``field__any_of``, the statistics refresh after a large write, the collector."""
+
+import gc
+import threading
 
 import pytest
 from django.db import connection
@@ -59,9 +62,6 @@ def test_a_large_write_refreshes_the_planner_statistics(monkeypatch):
 
 
 def test_few_collections_restores_the_collector_after_overlapping_runs():
-    import gc
-    import threading
-
     before = gc.get_threshold()
     inside = threading.Event()
     leave = threading.Event()

@@ -169,11 +169,18 @@ def load_active_plans() -> list[PlanRules]:
 # --- Encounters and patients as facts ------------------------------------------------
 
 
-def encounter_facts_load(encounter_ids: Iterable[int]) -> dict[int, EncounterFacts]:
-    """Facts of the encounters by id: five queries for any number of them."""
+def encounter_facts_load(
+    encounter_ids: Iterable[int],
+) -> tuple[dict[int, EncounterFacts], dict[int, PatientFacts]]:
+    """Facts of the encounters by id, and of their patients: six queries for any number.
+
+    The patients are read by their own ids (``patient_facts_load``), once
+    for both: joined to the encounters, PostgreSQL reads the whole patient
+    table for a chunk spanning more than a few thousand encounter ids.
+    """
     ids = set(encounter_ids)
     if not ids:
-        return {}
+        return {}, {}
     by_encounter = id_filter("encounter_id", ids)
     codes: dict[int, list[str]] = defaultdict(list)
     names: dict[int, list[str]] = defaultdict(list)
@@ -212,15 +219,7 @@ def encounter_facts_load(encounter_ids: Iterable[int]) -> dict[int, EncounterFac
             KT("source_record__visit_type"),  # as text: no JSON decoding per row
         )
     )
-    # The patients' birth dates and sexes by their own ids. Joined in the
-    # query above, PostgreSQL reads the whole patient table for a chunk
-    # spanning more than a few thousand encounter ids (a hash join).
-    people = {
-        pk: (birth_date, sex)
-        for pk, birth_date, sex in Patient.objects.filter(id_filter("pk", {r[1] for r in rows}))
-        .order_by()
-        .values_list("id", "birth_date", "sex")
-    }
+    patients = patient_facts_load({row[1] for row in rows if row[0] in ids})
     for (
         pk,
         patient_id,
@@ -236,7 +235,7 @@ def encounter_facts_load(encounter_ids: Iterable[int]) -> dict[int, EncounterFac
     ) in rows:
         if pk not in ids:
             continue
-        birth_date, sex = people.get(patient_id, (None, ""))
+        patient = patients.get(patient_id)
         performed = procedures.get(pk, [])
         dated = [day for day in performed if day is not None]
         facts[pk] = EncounterFacts(
@@ -255,14 +254,14 @@ def encounter_facts_load(encounter_ids: Iterable[int]) -> dict[int, EncounterFac
             icd_codes=tuple(codes.get(pk, ())),
             diagnosis_names=tuple(names.get(pk, ())),
             tags=scheduling.encounter_tags(findings.get(pk, ()), visit_type),
-            birth_date=birth_date,
-            sex=sex or "",
+            birth_date=patient.birth_date if patient is not None else None,
+            sex=patient.sex if patient is not None else "",
         )
-    return facts
+    return facts, patients
 
 
 def patient_facts_load(patient_ids: Iterable[int]) -> dict[int, PatientFacts]:
-    """Stop conditions, preferred time and numbers of the patients by id: two queries."""
+    """Stop conditions, preferred time, numbers, birth date and sex of the patients by id: two queries."""
     ids = set(patient_ids)
     if not ids:
         return {}
@@ -278,11 +277,13 @@ def patient_facts_load(patient_ids: Iterable[int]) -> dict[int, PatientFacts]:
     # The refused channels as the database's text, decoded once per distinct
     # value: nearly every patient has the same empty list.
     refused: dict[str | None, frozenset[str]] = {}
-    for pk, deceased_on, do_not_contact, start, end in (
+    for pk, birth_date, sex, deceased_on, do_not_contact, start, end in (
         Patient.objects.filter(id_filter("pk", ids))
         .order_by()
         .values_list(
             "id",
+            "birth_date",
+            "sex",
             "deceased_on",
             Cast("do_not_contact", TextField()),
             "preferred_time_start",
@@ -298,6 +299,8 @@ def patient_facts_load(patient_ids: Iterable[int]) -> dict[int, PatientFacts]:
             )
         result[pk] = PatientFacts(
             id=pk,
+            birth_date=birth_date,
+            sex=sex or "",
             deceased_on=deceased_on,
             do_not_contact=channels,
             preferred_start=start,
@@ -440,8 +443,9 @@ def schedule_explain(*, encounter: Encounter, today: date | None = None) -> dict
     the task's reason.
     """
     today = today or timezone.localdate(timezone=slots.local_zone())
-    facts = encounter_facts_load([encounter.pk])[encounter.pk]
-    patient = patient_facts_load([facts.patient_id])[facts.patient_id]
+    facts_by_id, patients = encounter_facts_load([encounter.pk])
+    facts = facts_by_id[encounter.pk]
+    patient = patients[facts.patient_id]
     stops = stop_facts_load([facts]).get(facts.id)
     plans = load_active_plans()
     plan_ids = {plan.id for plan in plans}

@@ -440,13 +440,14 @@ def _generate_chunk(
     now: datetime,
     replan_plan_id: int | None,
 ) -> None:
-    facts_by_id = encounter_facts_load(chunk)
+    facts_by_id, patients = encounter_facts_load(chunk)
     if not facts_by_id:
         return
     earlier = _earlier_encounters_with_open_tasks(facts_by_id.values())
     if earlier:
-        facts_by_id.update(encounter_facts_load(earlier))
-    patients = patient_facts_load(f.patient_id for f in facts_by_id.values())
+        more_facts, more_patients = encounter_facts_load(earlier)
+        facts_by_id.update(more_facts)
+        patients.update(more_patients)
     stops = stop_facts_load(facts_by_id.values())
     plan_by_id = {plan.id: plan for plan in plans}
     rows_by_encounter: dict[int, list[dict]] = defaultdict(list)

@@ -269,8 +269,8 @@ def test_the_writer_stores_what_the_model_reads_back_and_skips_existing_tasks(pl
         admitted_on=date(2026, 9, 20),
         discharged_on=date(2026, 9, 28),
     )
-    facts = generation.encounter_facts_load([stay.pk])[stay.pk]
-    patient_facts = generation.patient_facts_load([patient.pk])[patient.pk]
+    facts_by_id, patients = generation.encounter_facts_load([stay.pk])
+    facts, patient_facts = facts_by_id[stay.pk], patients[patient.pk]
     pairs = Scheduler(today=date(2026, 11, 20)).plan_shapes(facts, patient_facts, plan_rules)
     assert pairs
     now = datetime(2026, 11, 20, 8, 0, tzinfo=SHANGHAI)
@@ -324,8 +324,8 @@ def test_the_writer_stores_passed_records_as_read_back_and_skips_existing_ones(p
         discharged_on=date(2026, 8, 28),
     )
     PassedTouchpoint.objects.all().delete()  # whatever saving the stay planned
-    facts = generation.encounter_facts_load([stay.pk])[stay.pk]
-    patient_facts = generation.patient_facts_load([patient.pk])[patient.pk]
+    facts_by_id, patients = generation.encounter_facts_load([stay.pk])
+    facts, patient_facts = facts_by_id[stay.pk], patients[patient.pk]
     shapes = [
         shape
         for shape, _ in Scheduler(today=date(2026, 11, 20)).plan_shapes(
