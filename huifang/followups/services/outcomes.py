@@ -63,6 +63,16 @@ def outcome_needs_callback(outcome: Outcome) -> bool:
     )
 
 
+def outcome_takes_answers(outcome: Outcome) -> bool:
+    """Whether a call recorded as ``outcome`` asks the questions (and their required ones).
+
+    Only when someone was reached and talked (reached the patient or a family
+    member): no answer, busy or "not convenient, call back at…" are saved
+    without answers, so a questionnaire never blocks an unanswered call.
+    """
+    return outcome.counts_as_success
+
+
 def _closing_status(outcome: Outcome) -> str:
     """How a task ends when ``outcome`` ends it.
 

@@ -98,3 +98,53 @@ def test_an_agent_works_the_queue_and_another_departments_head_cannot_look(
         assert response.status == 404
         assert "王秀兰" not in other.content()
         context.close()
+
+
+@pytest.fixture
+def questionnaire_task(patient_medicine):
+    touchpoint = make_touchpoint(code="survey-call", questionnaire_code="inpatient-discharge")
+    return make_task(patient_medicine, touchpoint=touchpoint)
+
+
+def test_a_questionnaire_call_can_be_saved_as_no_answer_but_not_reached_without_answers(
+    page, live_server, sign_in, personas, questionnaire_task
+):
+    with time_machine.travel(MORNING, tick=True):
+        sign_in(page, live_server, "agent")
+        page.goto(f"{live_server.url}/followups/tasks/{questionnaire_task.uuid}/")
+        page.get_by_test_id("questionnaire-form").wait_for()
+
+        # Reached, nothing answered: the browser stops at the first required question.
+        page.locator("label[for=outcome-reached_patient]").click()
+        assert page.locator("[data-q-form] [required]").count() > 0
+        page.get_by_test_id("record").click()
+        assert page.url.endswith(f"/followups/tasks/{questionnaire_task.uuid}/")
+        assert not ContactAttempt.objects.exists()
+
+        # No answer: the questions are not required any more, and it saves.
+        page.locator("label[for=outcome-no_answer]").click()
+        assert page.locator("[data-q-form] [required]").count() == 0
+        page.get_by_test_id("record").click()
+        page.wait_for_url(f"{live_server.url}/")
+        attempt = ContactAttempt.objects.get()
+        assert (attempt.outcome.code, attempt.answers) == ("no_answer", {})
+
+
+def test_save_and_next_selects_the_next_number_and_says_saved_at_once(
+    page, live_server, sign_in, personas, two_tasks
+):
+    first, second = two_tasks
+    with time_machine.travel(MORNING, tick=True):
+        sign_in(page, live_server, "agent")
+        page.goto(f"{live_server.url}/followups/tasks/{first.uuid}/")
+        family = first.patient.phones.get(owner="family")
+        page.locator(f"#phone-{family.pk}").check()
+        page.keyboard.press("4")
+        page.keyboard.press("Control+Enter")
+        page.wait_for_url(f"{live_server.url}/followups/tasks/{second.uuid}/")
+
+        assert "已保存" in page.get_by_test_id("saved").inner_text()
+        assert "张三丰" in page.get_by_test_id("saved").inner_text()
+        own = second.patient.phones.get()
+        assert page.locator(f"#phone-{own.pk}").is_checked()
+        assert ContactAttempt.objects.get(task=first).phone_id == family.pk

@@ -1,5 +1,6 @@
 """The worklist, the workbench page, recording through it and the daily register, per persona."""
 
+import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -258,6 +259,69 @@ class TestRecording:
         )
 
         assert response["HX-Retarget"] == "#record-errors"
+        assert ContactAttempt.objects.count() == 0
+
+    def test_the_next_tasks_partial_says_saved_and_selects_its_first_number(
+        self, client, login, task, patient_medicine
+    ):
+        other = make_task(
+            patient_medicine,
+            touchpoint=make_touchpoint(code="second"),
+            encounter=EncounterFactory(
+                patient=patient_medicine, department=task.encounter.department
+            ),
+        )
+        login("agent")
+        client.get(f"/followups/tasks/{task.uuid}/")
+
+        html = htmx(client, f"/followups/tasks/{task.uuid}/record/", self.post(task)).content
+        html = html.decode()
+
+        assert 'data-testid="saved"' in html and "已保存 张三丰 的回访结果：无人接听" in html
+        assert re.search(rf'id="phone-{other.phone_id}"\s+checked', html)
+        # Shown once: the next full page does not repeat it.
+        assert "已保存" not in client.get(f"/followups/tasks/{other.uuid}/").content.decode()
+
+    @pytest.mark.parametrize("outcome", ["no_answer", "busy", "not_convenient"])
+    def test_a_questionnaire_call_not_answered_saves_without_the_required_answers(
+        self, client, login, patient_medicine, outcome
+    ):
+        task = make_task(
+            patient_medicine,
+            touchpoint=make_touchpoint(code="survey", questionnaire_code="inpatient-discharge"),
+        )
+        login("agent")
+        client.get(f"/followups/tasks/{task.uuid}/")
+        fields = {"callback_at": "2026-11-13T16:00"} if outcome == "not_convenient" else {}
+
+        response = htmx(
+            client,
+            f"/followups/tasks/{task.uuid}/record/",
+            self.post(task, outcome=outcome, then="list", **fields),
+        )
+
+        assert response["HX-Redirect"] == "/"
+        attempt = ContactAttempt.objects.get()
+        assert (attempt.outcome.code, attempt.answers) == (outcome, {})
+
+    def test_a_reached_questionnaire_call_still_needs_the_required_answers(
+        self, client, login, patient_medicine
+    ):
+        task = make_task(
+            patient_medicine,
+            touchpoint=make_touchpoint(code="survey", questionnaire_code="inpatient-discharge"),
+        )
+        login("agent")
+        client.get(f"/followups/tasks/{task.uuid}/")
+
+        response = htmx(
+            client,
+            f"/followups/tasks/{task.uuid}/record/",
+            self.post(task, outcome="reached_family", then="list"),
+        )
+
+        assert response["HX-Retarget"] == "#record-errors"
+        assert "您出院后身体恢复得怎么样？" in response.content.decode()
         assert ContactAttempt.objects.count() == 0
 
     @pytest.mark.parametrize("username", ["head_medicine", "doctor", "quality", "nobody"])

@@ -23,7 +23,11 @@ from huifang.followups.questions import question_set
 from huifang.followups.selectors import workbench as workbench_selectors
 from huifang.followups.selectors import worklist as worklist_selectors
 from huifang.followups.services import claims
-from huifang.followups.services.outcomes import attempt_record, outcome_needs_callback
+from huifang.followups.services.outcomes import (
+    attempt_record,
+    outcome_needs_callback,
+    outcome_takes_answers,
+)
 
 PAGE_SIZE = 50
 _GROUP_LABELS = {
@@ -132,6 +136,7 @@ def _workbench_context(
         else [],
         "callback_outcomes": [o.code for o in bench.outcomes if outcome_needs_callback(o)],
         "note_outcomes": [o.code for o in bench.outcomes if o.note_required],
+        "answer_outcomes": [o.code for o in bench.outcomes if outcome_takes_answers(o)],
         "can_reveal_phone": request.user.has_perm("patients.reveal_phone"),
         "lease_minutes": claims.lease_length().seconds // 60,
         "nav_active": "home",
@@ -188,7 +193,7 @@ def task_record(request, task_uuid):
     data = form.cleaned_data
     try:
         # Answers count only when someone was reached; "no answer" skips them.
-        answers = questions.answers() if data["outcome"].counts_as_success else {}
+        answers = questions.answers() if outcome_takes_answers(data["outcome"]) else {}
         attempt_record(
             task=task,
             outcome=data["outcome"],

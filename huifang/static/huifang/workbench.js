@@ -3,7 +3,9 @@
  * - Worklist: "N" takes the next task.
  * - Workbench: an outcome's shortcut key (1–9, 0, letters) selects it when the
  *   focus is not in a text box; Ctrl+Enter saves; outcomes that need a
- *   callback time show the "call back at…" box, those that need a note mark it.
+ *   callback time show the "call back at…" box, those that need a note mark it;
+ *   a questionnaire's required questions are required only for outcomes that
+ *   reached someone (data-answer-outcomes).
  * - The claim on the task is renewed every few minutes while the page is
  *   open, and given back when the agent leaves without recording.
  * Works after htmx swaps in the next task (htmx.onLoad).
@@ -58,6 +60,16 @@
     var mark = document.getElementById("note-required");
     if (note) { note.required = noteRequired; }
     if (mark) { mark.hidden = !noteRequired; }
+    // A questionnaire's required questions are required only when someone
+    // was reached: "no answer" or "call back at…" saves without answers.
+    var answering = code !== "" && (root.dataset.answerOutcomes || "").split(",").indexOf(code) !== -1;
+    Array.prototype.forEach.call(
+      root.querySelectorAll("[data-q-form] [required], [data-q-form] [data-q-required]"),
+      function (input) {
+        input.setAttribute("data-q-required", "");
+        input.required = answering;
+      }
+    );
   }
 
   function renewLease() {
