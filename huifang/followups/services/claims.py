@@ -9,6 +9,7 @@ never wait on each other's candidate and never get the same one; on SQLite
 the transaction is ``BEGIN IMMEDIATE`` (settings), one writer at a time.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -23,6 +24,8 @@ from huifang.core.errors import ApplicationError
 from huifang.core.services import audit_record
 from huifang.followups.models import FollowUpTask
 from huifang.followups.selectors import worklist as worklist_selectors
+from huifang.patients import contact
+from huifang.patients.models import Patient, PhoneNumber
 
 Status = FollowUpTask.Status
 
@@ -55,31 +58,117 @@ def _in_scope(agent, task: FollowUpTask) -> bool:
     return scope is ALL_DEPARTMENTS or task.encounter.department_id in scope
 
 
+# How many uncontactable tasks one "next task" ends before it gives up for now
+# (each is ended, so the next press goes on where this one stopped).
+_MAX_REFUSED_PER_CLAIM = 20
+
+
+@dataclass(frozen=True)
+class ContactRefused:
+    """A task "next task" did not hand out because the patient may not be contacted now."""
+
+    task_id: int
+    patient_name: str
+    reason: str
+    message: str
+
+
+def _contact_check(*, patient_id: int, channel: str) -> contact.ContactDecision:
+    """Ask the patients' contact rule about a task's patient as they are now."""
+    patient = Patient.objects.only("pk", "deceased_on", "do_not_contact").get(pk=patient_id)
+    phones = list(PhoneNumber.objects.filter(patient_id=patient_id).only("pk", "status"))
+    return contact.contact_decision(
+        patient=patient,
+        channel=channel,
+        purpose=contact.Purpose.FOLLOW_UP,
+        on=timezone.localdate(),
+        phones=phones,
+    )
+
+
+def _end_uncontactable(*, task: FollowUpTask, decision: contact.ContactDecision, now) -> str:
+    """End the patient's tasks the rule refused, so they are not offered again.
+
+    Deceased: every open task of the patient is cancelled (as recording the
+    death does). Opted out of the channel: the patient's tasks on it are
+    cancelled. No usable number: the patient's pending tasks on the channel
+    move to 无可用电话, where someone finds a number. Audited. Returns
+    the rule's message with what was done, for the agent.
+    """
+    from huifang.followups.services import generation
+
+    if decision.reason == contact.Refusal.DECEASED:
+        generation.tasks_cancel_for_patient(patient_id=task.patient_id, reason="deceased")
+        done = _("The patient's open follow-up tasks were cancelled.")
+    elif decision.reason == contact.Refusal.OPTED_OUT:
+        generation.tasks_cancel_for_patient(
+            patient_id=task.patient_id, reason="opted_out", channels=[task.channel]
+        )
+        done = _("The patient's tasks on this channel were cancelled.")
+    else:
+        moved = FollowUpTask.objects.filter(
+            patient_id=task.patient_id, channel=task.channel, status=Status.PENDING
+        ).update(
+            status=Status.NO_PHONE,
+            claimed_by=None,
+            lease_expires_at=None,
+            version=F("version") + 1,
+            updated_at=now,
+        )
+        audit_record(
+            actor=None,
+            action="update",
+            patient_id=task.patient_id,
+            field="followup_tasks",
+            target_repr="无可用电话，回访任务转入“无可用电话”",
+            changes={"no_phone": moved, "reason": decision.reason},
+        )
+        done = _("The task moved to “No usable phone”.")
+    return f"{decision.message}{done}"
+
+
 def task_claim_next(
     *,
     agent,
     now: datetime | None = None,
     filters: worklist_selectors.WorklistFilters | None = None,
+    refused: list[ContactRefused] | None = None,
 ) -> FollowUpTask | None:
     """Claim the best task ``agent`` may call now, or return None when none is due.
 
-    The order is ``worklist.next_task_groups``'s. The claim lasts
-    ``HUIFANG_TASK_LEASE_MINUTES``; the workbench renews it while open.
+    The order is ``worklist.next_task_groups``'s. Before it is handed out,
+    the patient is checked against the contact rule (``patients.contact``):
+    a task whose patient died, opted out of calls or has no usable number
+    is ended (``_end_uncontactable``), added to ``refused`` when a list is
+    given (so the page can say why), and the next one is tried. The claim
+    lasts ``HUIFANG_TASK_LEASE_MINUTES``; the workbench renews it while open.
     """
     _require_work(agent)
     now = now or timezone.now()
     groups = worklist_selectors.next_task_groups(user=agent, now=now, filters=filters)
+    refusals = 0
     with transaction.atomic():
-        for candidates in groups:
-            task = (
-                candidates.select_for_update(skip_locked=True, of=("self",))
-                .only("pk", "claimed_by_id", "lease_expires_at")
-                .first()
-            )
-            if task is not None:
+        while True:
+            for candidates in groups:
+                task = (
+                    candidates.select_for_update(skip_locked=True, of=("self",))
+                    .only("pk", "claimed_by_id", "lease_expires_at", "patient_id", "channel")
+                    .first()
+                )
+                if task is not None:
+                    break
+            else:
+                return None
+            decision = _contact_check(patient_id=task.patient_id, channel=task.channel)
+            if decision:
                 break
-        else:
-            return None
+            message = _end_uncontactable(task=task, decision=decision, now=now)
+            if refused is not None:
+                name = Patient.objects.values_list("name", flat=True).get(pk=task.patient_id)
+                refused.append(ContactRefused(task.pk, name, decision.reason, message))
+            refusals += 1
+            if refusals >= _MAX_REFUSED_PER_CLAIM:
+                return None
         FollowUpTask.objects.filter(pk=task.pk).update(
             claimed_by=agent, lease_expires_at=now + lease_length(), updated_at=now
         )
@@ -91,7 +180,9 @@ def task_claim(*, agent, task: FollowUpTask, now: datetime | None = None) -> Fol
 
     Raises ``task_claimed`` (409) when a colleague holds it, ``task_closed``
     when it is no longer pending, ``task_assigned`` when it is kept for
-    another agent.
+    another agent, and ``contact_refused`` (409) when the contact rule
+    (``patients.contact``) says the patient may not be called now: then the
+    task is ended as ``_end_uncontactable`` says, and that is committed.
     """
     _require_work(agent)
     now = now or timezone.now()
@@ -127,8 +218,17 @@ def task_claim(*, agent, task: FollowUpTask, now: datetime | None = None) -> Fol
                 status=409,
                 details={"until": locked.lease_expires_at.isoformat()},
             )
-        FollowUpTask.objects.filter(pk=locked.pk).update(
-            claimed_by=agent, lease_expires_at=now + lease_length(), updated_at=now
+        decision = _contact_check(patient_id=locked.patient_id, channel=locked.channel)
+        if decision:
+            FollowUpTask.objects.filter(pk=locked.pk).update(
+                claimed_by=agent, lease_expires_at=now + lease_length(), updated_at=now
+            )
+        else:
+            message = _end_uncontactable(task=locked, decision=decision, now=now)
+    if not decision:
+        # Raised after the commit: ending the task is kept, the claim is refused.
+        raise ApplicationError(
+            message, code="contact_refused", status=409, details={"reason": decision.reason}
         )
     task.refresh_from_db()
     return task

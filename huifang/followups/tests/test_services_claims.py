@@ -386,3 +386,75 @@ def test_the_lease_lasts_the_configured_minutes(settings, agent, patient_medicin
     task_claim_next(agent=agent, now=local(FRIDAY, 10, 30))
 
     assert reload(task).lease_expires_at - local(FRIDAY, 10, 30) == timedelta(minutes=10)
+
+
+class TestClaimAsksTheContactRule:
+    """The claim asks ``patients.contact`` again: the tasks may not have been cancelled in time."""
+
+    @pytest.fixture
+    def two(self, patient_medicine, patient_surgery, departments):
+        touchpoint = make_touchpoint()
+        first = make_task(patient_medicine, touchpoint=touchpoint)
+        FollowUpTask.objects.filter(pk=first.pk).update(priority=5)
+        # A second patient in the agent's department, called after the first.
+        patient_surgery.encounters.update(department=departments["medicine_ward"])
+        return first, make_task(patient_surgery, touchpoint=touchpoint)
+
+    def test_next_task_skips_and_cancels_a_patient_who_died_meanwhile(self, agent, two):
+        first, second = two
+        # Written past the services (as an old import would): nothing cancelled.
+        type(first.patient).objects.filter(pk=first.patient_id).update(
+            deceased_on=date(2026, 11, 12)
+        )
+        refused = []
+
+        claimed = task_claim_next(agent=agent, now=local(FRIDAY, 10, 30), refused=refused)
+
+        assert claimed.pk == second.pk
+        assert (reload(first).status, reload(first).closed_reason) == ("cancelled", "deceased")
+        assert reload(first).claimed_by is None
+        assert [(r.patient_name, r.reason) for r in refused] == [("张三丰", "deceased")]
+        assert "患者已于 2026-11-12 去世" in refused[0].message
+        # Asked again, it is not offered any more.
+        assert task_claim_next(agent=agent, now=local(FRIDAY, 10, 31)).pk == second.pk
+
+    def test_next_task_cancels_the_phone_tasks_of_a_patient_who_opted_out(self, agent, two):
+        first, second = two
+        type(first.patient).objects.filter(pk=first.patient_id).update(do_not_contact=["phone"])
+        refused = []
+
+        assert task_claim_next(agent=agent, now=local(FRIDAY, 10, 30), refused=refused) == second
+        assert (reload(first).status, reload(first).closed_reason) == ("cancelled", "opted_out")
+        assert "患者已要求不通过“电话”联系" in refused[0].message
+
+    def test_a_patient_without_a_usable_number_goes_to_no_usable_phone(self, agent, two):
+        first, second = two
+        first.patient.phones.update(status="invalid")
+        refused = []
+
+        assert task_claim_next(agent=agent, now=local(FRIDAY, 10, 30), refused=refused) == second
+        assert reload(first).status == "no_phone"
+        assert "无可用电话" in refused[0].message
+        counts = worklist_counts(user=agent, now=local(FRIDAY, 10, 31), filters=WorklistFilters())
+        assert counts["no_phone"] == 1
+
+    def test_nothing_left_when_every_due_patient_is_refused(self, agent, two):
+        for task in two:
+            task.patient.phones.update(status="suspended")
+
+        assert task_claim_next(agent=agent, now=local(FRIDAY, 10, 30)) is None
+        assert set(FollowUpTask.objects.values_list("status", flat=True)) == {"no_phone"}
+
+    def test_opening_a_deceased_patients_task_is_refused_and_ends_it(self, agent, two):
+        first, _ = two
+        type(first.patient).objects.filter(pk=first.patient_id).update(
+            deceased_on=date(2026, 11, 12)
+        )
+
+        with pytest.raises(ApplicationError) as raised:
+            task_claim(agent=agent, task=first, now=local(FRIDAY, 10, 30))
+
+        assert raised.value.code == "contact_refused"
+        assert "不再联系" in raised.value.message and "已全部取消" in raised.value.message
+        assert reload(first).status == "cancelled"
+        assert reload(first).claimed_by is None

@@ -106,6 +106,29 @@ class TestTaskPage:
         assert "张先生" in html  # the script's title
         assert FollowUpTask.objects.get(pk=task.pk).claimed_by == personas["agent"]
 
+    def test_a_task_of_a_patient_who_died_meanwhile_opens_closed_and_says_why(
+        self, client, login, task
+    ):
+        type(task.patient).objects.filter(pk=task.patient_id).update(deceased_on=FRIDAY)
+        login("agent")
+
+        html = client.get(f"/followups/tasks/{task.uuid}/").content.decode()
+
+        assert "患者已于 2026-11-13 去世，不再联系。该患者未完成的回访任务已全部取消。" in html
+        assert 'id="record-form"' not in html
+        assert FollowUpTask.objects.get(pk=task.pk).status == "cancelled"
+
+    def test_next_task_says_which_patient_it_skipped(self, client, login, task):
+        task.patient.phones.update(status="suspended")
+        login("agent")
+
+        response = client.post("/followups/next/", follow=True)
+
+        html = response.content.decode()
+        assert "已跳过 张三丰：患者没有可用的电话号码" in html
+        assert "现在没有到期的任务" in html
+        assert FollowUpTask.objects.get(pk=task.pk).status == "no_phone"
+
     def test_another_departments_head_cannot_open_it(self, client, login, task):
         login("head_surgery")
 

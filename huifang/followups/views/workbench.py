@@ -91,10 +91,23 @@ def worklist(request):
     return render(request, "followups/worklist.html", context)
 
 
+def _say_refused(request, refused: list[claims.ContactRefused]) -> None:
+    """Tell the agent which tasks "next task" skipped because the patient may not be called."""
+    for item in refused:
+        messages.warning(
+            request,
+            _("Skipped %(name)s: %(reason)s") % {"name": item.patient_name, "reason": item.message},
+        )
+
+
 @require_POST
 def task_next(request):
     """ "Next task": claim the best due task and open it."""
-    task = claims.task_claim_next(agent=request.user, filters=_filters_from(request))
+    refused: list[claims.ContactRefused] = []
+    task = claims.task_claim_next(
+        agent=request.user, filters=_filters_from(request), refused=refused
+    )
+    _say_refused(request, refused)
     if task is None:
         messages.info(
             request,
@@ -226,7 +239,9 @@ def task_record(request, task_uuid):
     )
     following = None
     if data.get("then") != "list":
-        following = claims.task_claim_next(agent=request.user)
+        refused: list[claims.ContactRefused] = []
+        following = claims.task_claim_next(agent=request.user, refused=refused)
+        _say_refused(request, refused)
     if following is None:
         if data.get("then") != "list":
             messages.info(request, _("Nothing else is due now."))
