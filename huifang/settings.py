@@ -370,6 +370,14 @@ HUIFANG_TASK_LEASE_MINUTES = envint("HUIFANG_TASK_LEASE_MINUTES", 30)
 HUIFANG_CALLBACK_OPEN_AFTER_MINUTES = envint("HUIFANG_CALLBACK_OPEN_AFTER_MINUTES", 30)
 # A red flag reported on a call must be answered by the department within this many hours.
 HUIFANG_ESCALATION_HOURS = envint("HUIFANG_ESCALATION_HOURS", 24)
+# A callback booked with a patient must fall in these hours (local time, the end
+# included), or in the patient's own preferred time; night-time bookings are refused.
+HUIFANG_CALLBACK_HOURS = os.environ.get("HUIFANG_CALLBACK_HOURS", "08:00-21:00")
+# The call windows of touchpoints that set none ("10:00-12:00,15:00-17:00"); a
+# demo started out of office hours may use "00:00-23:59" (docs/workbench.md).
+HUIFANG_CALL_WINDOWS = os.environ.get("HUIFANG_CALL_WINDOWS", "")
+# Call on days off too (weekends and holidays): for trying the demo on a Sunday only.
+HUIFANG_CALL_EVERY_DAY = envbool("HUIFANG_CALL_EVERY_DAY", False)
 
 # Reports: each agent's required follow-up rate (a fraction); one assessment
 # point is deducted per full 5 % below it.

@@ -302,7 +302,7 @@ def first_slot(due_from: date, windows: Sequence[Window], preferred: time | None
 
     ``due_from`` is a working day by construction (``due_window``).
     """
-    return slots.first_slot_on(due_from, windows or slots.DEFAULT_WINDOWS, preferred=preferred)
+    return slots.first_slot_on(due_from, windows or slots.default_windows(), preferred=preferred)
 
 
 def patient_windows(
@@ -310,7 +310,7 @@ def patient_windows(
 ) -> tuple[Window, ...]:
     """The windows to call a patient in: their own time when they gave one (two hours if open-ended)."""
     if preferred_start is None:
-        return tuple(windows) or slots.DEFAULT_WINDOWS
+        return tuple(windows) or slots.default_windows()
     if preferred_end is not None and preferred_end > preferred_start:
         return ((preferred_start, preferred_end),)
     end = datetime.combine(date.min, preferred_start) + timedelta(hours=2)

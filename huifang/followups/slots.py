@@ -2,9 +2,12 @@
 
 All times are Asia/Shanghai wall-clock times (settings.TIME_ZONE). A window
 is a pair of ``time`` (start inclusive, end exclusive). The default windows
-are 10:00–12:00 and 15:00–17:00 (domain.md); a touchpoint may override them.
+are 10:00–12:00 and 15:00–17:00 (domain.md), or ``HUIFANG_CALL_WINDOWS``
+when set; a touchpoint may override them. ``HUIFANG_CALL_EVERY_DAY`` makes
+every day a calling day (for trying the demo on a Sunday).
 """
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +22,23 @@ DEFAULT_WINDOWS: tuple[Window, ...] = ((time(10, 0), time(12, 0)), (time(15, 0),
 _MAX_DAYS = 400  # guard: no working day with a window for this long means misconfiguration
 
 
+@functools.lru_cache(maxsize=4)
+def windows_from_text(raw: str) -> tuple[Window, ...]:
+    pairs = [part.split("-") for part in raw.replace("，", ",").split(",") if part.strip()]
+    return parse_windows([[start.strip(), end.strip()] for start, end in pairs])
+
+
+def default_windows() -> tuple[Window, ...]:
+    """The call windows of touchpoints that set none: ``HUIFANG_CALL_WINDOWS``, else 10–12 and 15–17."""
+    raw = (getattr(settings, "HUIFANG_CALL_WINDOWS", "") or "").strip()
+    return windows_from_text(raw) if raw else DEFAULT_WINDOWS
+
+
+def is_call_day(day: date) -> bool:
+    """Whether calls are made on ``day``: working days, or every day with ``HUIFANG_CALL_EVERY_DAY``."""
+    return getattr(settings, "HUIFANG_CALL_EVERY_DAY", False) or calendar.is_working_day(day)
+
+
 def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
@@ -31,7 +51,7 @@ def local_day(moment: datetime) -> date:
 def parse_windows(raw: Sequence | None) -> tuple[Window, ...]:
     """``[["10:00", "12:00"], …]`` → windows, sorted; empty → the default windows."""
     if not raw:
-        return DEFAULT_WINDOWS
+        return default_windows()
     windows = []
     for start, end in raw:
         begin, finish = time.fromisoformat(str(start)), time.fromisoformat(str(end))
@@ -84,7 +104,7 @@ def next_slot(
     if not_before is not None and day < not_before:
         day, local = not_before, at(not_before, time.min)
     for _ in range(_MAX_DAYS):
-        if calendar.is_working_day(day):
+        if is_call_day(day):
             for index, (start, end) in enumerate(windows):
                 if index == avoid_window:
                     continue

@@ -71,7 +71,7 @@ def _touchpoint_rule(row: dict) -> TouchpointRule:
         windows = slots.parse_windows(row["call_windows"])
     except (TypeError, ValueError):
         # A malformed override must not stop scheduling; the default windows apply.
-        windows = slots.DEFAULT_WINDOWS
+        windows = slots.default_windows()
     return TouchpointRule(
         id=row["id"],
         code=row["code"],

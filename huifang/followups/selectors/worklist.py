@@ -26,7 +26,6 @@ from huifang.accounts.selectors import (
     department_descendant_ids,
     user_department_scope,
 )
-from huifang.core import calendar
 from huifang.followups import slots
 from huifang.followups.models import Channel, FollowUpTask, Plan, Touchpoint
 
@@ -64,7 +63,7 @@ def in_call_window_q(now: datetime) -> Q:
     Nothing is inside a window on a day off.
     """
     local = _local(now)
-    if not calendar.is_working_day(local.date()):
+    if not slots.is_call_day(local.date()):
         return Q(pk__in=[])
     moment = local.time()
     open_touchpoints = [
@@ -267,6 +266,28 @@ def task_for_user(*, user, task_uuid) -> FollowUpTask:
 def now_in_working_hours(now: datetime | None = None) -> bool:
     """Whether ``now`` lies in a default call window of a working day (for the worklist's hint)."""
     now = now or timezone.now()
-    if not calendar.is_working_day(_local(now).date()):
+    if not slots.is_call_day(_local(now).date()):
         return False
-    return slots.window_of(now, slots.DEFAULT_WINDOWS) is not None
+    return slots.window_of(now, slots.default_windows()) is not None
+
+
+@dataclass(frozen=True)
+class NextWindow:
+    opens_at: datetime
+    waiting: int
+
+
+def next_window_opening(*, user, now: datetime, filters: WorklistFilters) -> NextWindow:
+    """When the next default call window opens after ``now``, and how many calls are due then.
+
+    "Due then" is what the "due now" tab will hold at that moment for
+    ``user`` — the same conditions, read at the opening time (one query,
+    plus one read of the touchpoints' windows).
+    """
+    opens_at = slots.next_slot(now, slots.default_windows())
+    waiting = (
+        FollowUpTask.objects.filter(scope_q(user), _filters_q(filters))
+        .filter(_group_q("due_now", user, opens_at))
+        .count()
+    )
+    return NextWindow(opens_at=opens_at, waiting=waiting)

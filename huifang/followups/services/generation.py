@@ -828,7 +828,7 @@ def _write_arranged(merges, pushes, patients, *, cap, now: datetime, result) -> 
         try:
             windows = slots.parse_windows(detail["touchpoint__call_windows"])
         except (TypeError, ValueError):
-            windows = slots.DEFAULT_WINDOWS
+            windows = slots.default_windows()
         patient = patients.get(row["patient_id"])
         preferred = patient.preferred_start if patient is not None else None
         slot = scheduling.first_slot(pushed, windows, preferred)

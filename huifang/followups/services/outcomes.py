@@ -10,8 +10,9 @@ one place those rules are applied, so the workbench, the API and imports
 of call logs all behave the same.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -189,10 +190,59 @@ def _validate(
             code="callback_required",
             details={"outcome": outcome.code},
         )
-    if callback_at is not None and callback_at <= at:
-        raise ApplicationError("约定的回访时间必须晚于本次通话时间", code="callback_in_past")
+    if callback_at is not None:
+        _validate_callback(task=task, callback_at=callback_at, at=at)
     if phone is not None and phone.patient_id != task.patient_id:
         raise ApplicationError("所拨号码不属于该患者，请刷新页面后重试", code="phone_not_patients")
+
+
+def callback_hours() -> slots.Window:
+    """The hours of the day a callback may be booked in (``HUIFANG_CALLBACK_HOURS``, end included)."""
+    start, _sep, end = settings.HUIFANG_CALLBACK_HOURS.partition("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def task_call_windows(task: FollowUpTask) -> tuple[slots.Window, ...]:
+    """The windows ``task`` is called in: the patient's own time when they gave one, else the plan's."""
+    return _call_windows(task)
+
+
+def _validate_callback(*, task: FollowUpTask, callback_at: datetime, at: datetime) -> None:
+    """A booked callback is in the future and not at night (unless it is the patient's own time).
+
+    The patient's stated time is kept even outside the call windows (some
+    are best reached 19:00–21:00); the workbench warns about those. A time
+    before the call, or outside ``HUIFANG_CALLBACK_HOURS`` and the patient's
+    preferred time (03:00 is a typing slip, or a promise no one keeps), is
+    refused with the hours that would do.
+    """
+    if callback_at <= at:
+        raise ApplicationError(
+            _("The callback time %(when)s is not after this call: book a later time.")
+            % {"when": timezone.localtime(callback_at, slots.local_zone()).strftime("%m-%d %H:%M")},
+            code="callback_in_past",
+        )
+    moment = timezone.localtime(callback_at, slots.local_zone()).time()
+    start, end = callback_hours()
+    if start <= moment <= end:
+        return
+    patient = task.patient
+    own = scheduling.patient_windows((), patient.preferred_time_start, patient.preferred_time_end)
+    if patient.preferred_time_start is not None and slots.window_of(callback_at, own) is not None:
+        return
+    raise ApplicationError(
+        _(
+            "%(time)s is outside the hours the centre calls back (%(start)s–%(end)s): "
+            "agree on a time in those hours with the patient."
+        )
+        % {
+            "time": moment.strftime("%H:%M"),
+            "start": start.strftime("%H:%M"),
+            "end": end.strftime("%H:%M"),
+        },
+        code="callback_at_night",
+        details={"hours": [start.isoformat("minutes"), end.isoformat("minutes")]},
+    )
 
 
 def _schedule_retry(task: FollowUpTask, outcome: Outcome, at: datetime) -> None:
@@ -316,7 +366,9 @@ def attempt_record(
       transferred cancels the encounter's other tasks.
 
     Raises ``ApplicationError``: ``task_closed``, ``note_required``,
-    ``callback_required``, ``callback_in_past``, ``attempt_in_future``,
+    ``callback_required``, ``callback_in_past``, ``callback_at_night``
+    (outside ``HUIFANG_CALLBACK_HOURS`` and the patient's own time),
+    ``attempt_in_future``,
     ``outcome_inactive``, ``phone_not_patients``; ``task_changed`` (409)
     when ``expected_version`` — the version the agent's page showed — is no
     longer the task's (a colleague recorded or a manager reassigned it

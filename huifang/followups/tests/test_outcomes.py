@@ -275,6 +275,43 @@ class TestCallback:
 
         assert error.value.code == "callback_in_past"
 
+    def test_it_refuses_a_callback_at_night_and_says_which_hours_do(self, patient, record):
+        task = make_task(patient)
+
+        with pytest.raises(ApplicationError) as error:
+            record(
+                task,
+                "not_convenient",
+                local(FRIDAY, 10, 30),
+                callback_at=local(date(2026, 11, 14), 3, 0),
+            )
+
+        assert error.value.code == "callback_at_night"
+        assert error.value.message == (
+            "03:00 不在回访中心的回访时间（08:00–21:00）内，请与患者另约这段时间内的时间。"
+        )
+        assert not ContactAttempt.objects.exists()
+
+    def test_a_night_time_in_the_patients_own_preferred_time_is_kept(self, patient, record):
+        type(patient).objects.filter(pk=patient.pk).update(
+            preferred_time_start=time(21, 0), preferred_time_end=time(22, 30)
+        )
+        task = make_task(patient)
+        late = local(FRIDAY, 21, 45)
+
+        record(task, "not_convenient", local(FRIDAY, 10, 30), callback_at=late)
+
+        assert reload(task).next_attempt_at == late
+
+    def test_the_callback_hours_are_a_setting(self, patient, record, settings):
+        settings.HUIFANG_CALLBACK_HOURS = "09:00-18:00"
+        task = make_task(patient)
+
+        with pytest.raises(ApplicationError) as error:
+            record(task, "not_convenient", local(FRIDAY, 10, 30), callback_at=local(FRIDAY, 19, 30))
+
+        assert error.value.code == "callback_at_night"
+
     def test_a_time_given_by_the_family_wins_over_the_computed_retry(self, patient, record):
         task = make_task(patient)
         evening = local(FRIDAY, 20, 0)

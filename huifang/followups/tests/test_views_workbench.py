@@ -94,6 +94,56 @@ class TestWorklist:
         assert 'data-testid="count-overdue">30<' in html
 
 
+class TestOutsideTheCallWindows:
+    def test_at_lunch_the_worklist_says_when_the_afternoon_window_opens_and_how_many_wait(
+        self, client, login, task
+    ):
+        with time_machine.travel(datetime.combine(FRIDAY, time(13, 0), tzinfo=SHANGHAI)):
+            login("agent")
+            html = client.get("/").content.decode()
+
+        assert 'data-testid="count-due_now">0<' in html
+        assert "下一个回访时段 今天 15:00 开始，届时有 1 个回访待拨打。" in html
+
+    def test_on_saturday_it_names_monday(self, client, login, task):
+        with time_machine.travel(datetime(2026, 11, 14, 9, 0, tzinfo=SHANGHAI)):
+            login("agent")
+            html = client.get("/").content.decode()
+
+        assert "下一个回访时段 11-16（星期一）10:00 开始，届时有 1 个回访待拨打。" in html
+
+    def test_in_a_window_it_says_nothing_of_the_next(self, client, login, task):
+        login("agent")
+
+        html = client.get("/").content.decode()
+
+        assert 'data-testid="next-window"' not in html
+
+    def test_the_demos_own_windows_make_the_night_a_working_time(
+        self, client, login, task, settings, personas
+    ):
+        settings.HUIFANG_CALL_WINDOWS = "00:00-23:59"
+        FollowUpTask.objects.filter(pk=task.pk).update(
+            next_attempt_at=datetime.combine(FRIDAY, time(0, 0), tzinfo=SHANGHAI)
+        )
+        with time_machine.travel(datetime.combine(FRIDAY, time(3, 0), tzinfo=SHANGHAI)):
+            login("agent")
+            html = client.get("/").content.decode()
+            claimed = task_claim_next(agent=personas["agent"])
+
+        assert 'data-testid="count-due_now">1<' in html
+        assert 'data-testid="outside-hours"' not in html
+        assert claimed.pk == task.pk
+
+    def test_every_day_calls_on_a_sunday_too(self, client, login, task, settings, personas):
+        settings.HUIFANG_CALL_EVERY_DAY = True
+        with time_machine.travel(datetime(2026, 11, 15, 10, 30, tzinfo=SHANGHAI)):
+            login("agent")
+            html = client.get("/").content.decode()
+
+        assert 'data-testid="count-due_now">1<' in html
+
+
 class TestTaskPage:
     def test_an_agent_opening_a_task_claims_it(self, client, login, task, personas):
         login("agent")

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retarget
@@ -17,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retar
 from huifang.accounts.models import User
 from huifang.accounts.selectors import department_list
 from huifang.core.errors import ApplicationError
+from huifang.followups import slots
 from huifang.followups.forms_workbench import AttemptForm
 from huifang.followups.models import Channel, FollowUpTask
 from huifang.followups.questions import question_set
@@ -25,8 +27,10 @@ from huifang.followups.selectors import worklist as worklist_selectors
 from huifang.followups.services import claims
 from huifang.followups.services.outcomes import (
     attempt_record,
+    callback_hours,
     outcome_needs_callback,
     outcome_takes_answers,
+    task_call_windows,
 )
 
 PAGE_SIZE = 50
@@ -64,6 +68,7 @@ def worklist_context(request) -> dict:
     if group not in worklist_selectors.GROUPS:
         group = "due_now"
     tasks = worklist_selectors.worklist(user=request.user, now=now, group=group, filters=filters)
+    in_hours = worklist_selectors.now_in_working_hours(now)
     return {
         "filters": filters,
         "group": group,
@@ -73,11 +78,30 @@ def worklist_context(request) -> dict:
         "departments": department_list(user=request.user),
         "plans": worklist_selectors.worklist_plans(),
         "channels": Channel.choices,
-        "in_hours": worklist_selectors.now_in_working_hours(now),
+        "in_hours": in_hours,
+        "next_window": None if in_hours else _next_window(request.user, now, filters),
+        "default_windows": "、".join(
+            f"{start:%H:%M}–{end:%H:%M}" for start, end in slots.default_windows()
+        ),
         "can_work": request.user.has_perm("followups.work_task"),
         "now": now,
         "query": request.GET.urlencode(),
     }
+
+
+def _next_window(user, now, filters) -> dict:
+    """When the next call window opens, said as staff say it (today / tomorrow / a date), and how many wait."""
+    upcoming = worklist_selectors.next_window_opening(user=user, now=now, filters=filters)
+    local = timezone.localtime(upcoming.opens_at)
+    days = (local.date() - timezone.localtime(now).date()).days
+    clock = local.strftime("%H:%M")
+    if days == 0:
+        when = _("today %(time)s") % {"time": clock}
+    elif days == 1:
+        when = _("tomorrow %(time)s") % {"time": clock}
+    else:
+        when = f"{date_format(local.date(), 'm-d')}（{date_format(local.date(), 'l')}）{clock}"
+    return {"opens_at": upcoming.opens_at, "when": when, "waiting": upcoming.waiting}
 
 
 def worklist(request):
@@ -150,6 +174,11 @@ def _workbench_context(
         "callback_outcomes": [o.code for o in bench.outcomes if outcome_needs_callback(o)],
         "note_outcomes": [o.code for o in bench.outcomes if o.note_required],
         "answer_outcomes": [o.code for o in bench.outcomes if outcome_takes_answers(o)],
+        "call_windows": ",".join(
+            f"{start:%H:%M}-{end:%H:%M}" for start, end in task_call_windows(task)
+        ),
+        "callback_hours": "-".join(f"{moment:%H:%M}" for moment in callback_hours()),
+        "callback_min": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
         "can_reveal_phone": request.user.has_perm("patients.reveal_phone"),
         "lease_minutes": claims.lease_length().seconds // 60,
         "nav_active": "home",

@@ -72,6 +72,47 @@
     );
   }
 
+  function minutesOf(text) {
+    var parts = (text || "").split(":");
+    return parseInt(parts[0], 10) * 60 + parseInt(parts[1], 10);
+  }
+
+  function inRanges(minutes, ranges, endIncluded) {
+    return (ranges || "").split(",").some(function (range) {
+      var ends = range.split("-");
+      if (ends.length !== 2) { return false; }
+      var start = minutesOf(ends[0]);
+      var end = minutesOf(ends[1]);
+      return minutes >= start && (endIncluded ? minutes <= end : minutes < end);
+    });
+  }
+
+  // The callback box says at once what the server will say: a time that has
+  // passed or falls at night is refused; outside the call windows it is
+  // kept, but only if the patient asked for it.
+  function refreshCallbackWarning() {
+    var input = document.getElementById("callback-at");
+    var warning = document.getElementById("callback-warning");
+    if (!input || !warning) { return; }
+    var value = input.value;
+    var text = "";
+    var level = "";
+    if (value) {
+      var minutes = minutesOf(value.split("T")[1]);
+      if (input.min && value <= input.min) {
+        text = warning.dataset.past; level = "text-danger";
+      } else if (!inRanges(minutes, input.dataset.callbackHours, true) &&
+                 !inRanges(minutes, input.dataset.callWindows, false)) {
+        text = warning.dataset.night; level = "text-danger";
+      } else if (!inRanges(minutes, input.dataset.callWindows, false)) {
+        text = warning.dataset.outside; level = "text-warning-emphasis";
+      }
+    }
+    warning.textContent = text;
+    warning.className = "small mt-1 " + level;
+    warning.hidden = !text;
+  }
+
   function renewLease() {
     var root = bench();
     if (!root || !root.dataset.working) { return; }
@@ -117,6 +158,10 @@
     if (event.target && event.target.name === "outcome") { refreshOutcome(); }
   });
 
+  document.addEventListener("input", function (event) {
+    if (event.target && event.target.id === "callback-at") { refreshCallbackWarning(); }
+  });
+
   document.addEventListener("click", function (event) {
     var target = event.target.closest ? event.target.closest("[data-callback-in],[data-callback-tomorrow]") : null;
     if (!target) { return; }
@@ -131,6 +176,7 @@
       when.setHours(parseInt(parts[0], 10), parseInt(parts[1], 10), 0, 0);
     }
     input.value = localInput(when);
+    refreshCallbackWarning();
   });
 
   // Leaving without recording gives the task back to the team at once.
@@ -145,6 +191,7 @@
 
   function init() {
     refreshOutcome();
+    refreshCallbackWarning();
     if (bench()) { startRenewing(); }
   }
 

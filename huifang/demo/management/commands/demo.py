@@ -6,11 +6,12 @@ housekeeping run so the task consumer is seen working, prints the address
 and the demo logins, and starts the web server with the consumer.
 """
 
+import os
 import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -22,11 +23,24 @@ class Command(BaseCommand):
         parser.add_argument("--patients", type=int, default=2000, help="number of patients")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--call-windows",
+            default="",
+            metavar="HH:MM-HH:MM[,…]",
+            help="call windows for the demo, e.g. 00:00-23:59 to try a working day at any hour "
+            "(sets HUIFANG_CALL_WINDOWS)",
+        )
+        parser.add_argument(
+            "--every-day",
+            action="store_true",
+            help="call on weekends and holidays too (sets HUIFANG_CALL_EVERY_DAY)",
+        )
 
     def handle(self, *args, **options):
         from huifang.core.tasks import housekeeping_now
         from huifang.demo.seed import demo_seed
 
+        self._call_settings(options)
         started = time.monotonic()
         self.stdout.write(f"huifang demo: database {settings.DATABASES['default']['NAME']}")
         call_command("migrate", interactive=False, verbosity=0)
@@ -61,3 +75,27 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         call_command("serve", host=options["host"], port=options["port"])
+
+    def _call_settings(self, options) -> None:
+        """Apply --call-windows / --every-day here and, through the environment, in the server."""
+        from huifang.followups import slots
+
+        windows = options["call_windows"].strip()
+        if windows:
+            try:
+                slots.windows_from_text(windows)
+            except ValueError as exc:
+                raise CommandError(
+                    f"--call-windows {windows!r}: write windows as HH:MM-HH:MM, "
+                    f"separated by commas ({exc})"
+                ) from exc
+            os.environ["HUIFANG_CALL_WINDOWS"] = windows
+            settings.HUIFANG_CALL_WINDOWS = windows
+        if options["every_day"]:
+            os.environ["HUIFANG_CALL_EVERY_DAY"] = "1"
+            settings.HUIFANG_CALL_EVERY_DAY = True
+        if windows or options["every_day"]:
+            self.stdout.write(
+                f"call windows: {windows or settings.HUIFANG_CALL_WINDOWS or '10:00-12:00,15:00-17:00'}"
+                f"{', every day' if options['every_day'] else ', working days'}"
+            )
