@@ -177,7 +177,11 @@ def _workbench_context(
         "call_windows": ",".join(
             f"{start:%H:%M}-{end:%H:%M}" for start, end in task_call_windows(task)
         ),
+        "call_windows_label": "、".join(
+            f"{start:%H:%M}–{end:%H:%M}" for start, end in task_call_windows(task)
+        ),
         "callback_hours": "-".join(f"{moment:%H:%M}" for moment in callback_hours()),
+        "callback_hours_label": "–".join(f"{moment:%H:%M}" for moment in callback_hours()),
         "callback_min": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
         "can_reveal_phone": request.user.has_perm("patients.reveal_phone"),
         "lease_minutes": claims.lease_length().seconds // 60,
