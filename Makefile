@@ -16,7 +16,7 @@ $(BIN)/huifang: pyproject.toml
 install: $(BIN)/huifang
 
 demo: $(BIN)/huifang
-	$(BIN)/huifang demo --host $(HOST) --port $(PORT)
+	$(BIN)/huifang demo --host $(HOST) --port $(PORT) $(DEMO_ARGS)
 
 lint: $(BIN)/huifang
 	$(BIN)/ruff check .
