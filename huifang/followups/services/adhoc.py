@@ -14,6 +14,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from huifang.core import calendar
 from huifang.core.errors import ApplicationError
@@ -21,6 +22,7 @@ from huifang.core.models import AuditAction
 from huifang.core.services import audit_record
 from huifang.followups import scheduling, slots
 from huifang.followups.models import Channel, FollowUpTask, Touchpoint
+from huifang.patients.contact import ContactRefusal, contact_refusal
 from huifang.patients.models import Encounter, Patient, PhoneNumber
 
 Status = FollowUpTask.Status
@@ -68,8 +70,19 @@ def task_create_adhoc(
         raise ApplicationError(
             "The encounter belongs to another patient.", code="encounter_mismatch"
         )
-    if patient.deceased_on is not None or touchpoint.channel in (patient.do_not_contact or []):
-        raise ApplicationError("患者已故或拒绝此方式联系，不能安排回访", code="contact_not_allowed")
+    refusal = contact_refusal(patient=patient, channel=touchpoint.channel)
+    if refusal == ContactRefusal.DECEASED:
+        raise ApplicationError(
+            _("The patient has died: no further follow-up is arranged."),
+            code="contact_not_allowed",
+            details={"refusal": refusal},
+        )
+    if refusal:
+        raise ApplicationError(
+            _("The patient refused to be contacted this way: no follow-up call is arranged."),
+            code="contact_not_allowed",
+            details={"refusal": refusal},
+        )
     first_day = calendar.next_working_day(max(due_from, timezone.localdate()))
     due_until = calendar.add_working_days(first_day, max(1, touchpoint.window_days))
     windows = scheduling.patient_windows(
