@@ -289,9 +289,7 @@ class TestBulkReassignment:
         assert error.value.code == "no_receivers"
 
     @pytest.mark.parametrize("username", ["agent", "doctor", "head_medicine", "quality"])
-    def test_only_managers_and_administrators_move_tasks(
-        self, personas, colleague, username
-    ):
+    def test_only_managers_and_administrators_move_tasks(self, personas, colleague, username):
         with pytest.raises(PermissionDenied):
             tasks_reassign_bulk(
                 actor=personas[username],

@@ -50,9 +50,7 @@ def absent_agents_tasks(personas, patient_medicine):
     tasks = [
         make_task(patient_medicine, touchpoint=make_touchpoint(code=f"call-{i}")) for i in range(4)
     ]
-    FollowUpTask.objects.filter(pk__in=[t.pk for t in tasks]).update(
-        assigned_to=personas["agent"]
-    )
+    FollowUpTask.objects.filter(pk__in=[t.pk for t in tasks]).update(assigned_to=personas["agent"])
     return tasks
 
 
