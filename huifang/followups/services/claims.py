@@ -94,6 +94,11 @@ def _assignee_active(task: FollowUpTask) -> bool:
     return task.assigned_to_id is None or task.assigned_to.is_active
 
 
+def task_is_kept_for_other(task: FollowUpTask, user) -> bool:
+    """Whether ``task`` is assigned to someone else whose account is active (not ``user``'s to work)."""
+    return task.assigned_to_id not in (None, user.pk) and _assignee_active(task)
+
+
 def task_claim_next(
     *,
     agent,
@@ -149,7 +154,7 @@ def task_claim(*, agent, task: FollowUpTask, now: datetime | None = None) -> Fol
                 code="task_closed",
                 status=409,
             )
-        if locked.assigned_to_id not in (None, agent.pk) and _assignee_active(locked):
+        if task_is_kept_for_other(locked, agent):
             raise ApplicationError(
                 _("This task is assigned to a colleague; ask the service manager to reassign it."),
                 code="task_assigned",

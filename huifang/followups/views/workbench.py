@@ -110,7 +110,9 @@ def _workbench_context(
     now = timezone.now()
     today = timezone.localdate()
     bench = workbench_selectors.workbench_load(user=request.user, task=task, now=now, today=today)
-    can_work = claims.user_may_work_task(request.user, task)
+    can_work = claims.user_may_work_task(request.user, task) and not (
+        claims.task_is_kept_for_other(task, request.user)
+    )
     held_by_other = claims.task_is_held_by_other(task, request.user, now)
     if form is None:
         form = AttemptForm(
@@ -199,6 +201,8 @@ def task_record(request, task_uuid):
     task = worklist_selectors.task_for_user(user=request.user, task_uuid=task_uuid)
     if not claims.user_may_work_task(request.user, task):
         raise PermissionDenied
+    if claims.task_is_kept_for_other(task, request.user):
+        return redirect("followups:task", task_uuid=task.uuid)  # the page says whose it is
     phones = workbench_selectors.phones_in_dial_order(task.patient.phones.all())
     form = AttemptForm(
         request.POST, task=task, phones=phones, education_items=task.plan.education_items or []
