@@ -152,6 +152,7 @@ def _followon_context(user, task: FollowUpTask, bench, *, can_work: bool) -> dic
     attending = (bench.encounter.attending_doctor or "").strip()
     return {
         "can_follow_on": True,
+        "offer_doctor_callback": not claims.task_is_doctor_callback(task),
         "clinicians": clinicians,
         "attending_clinician": next(
             (c for c in clinicians if attending and c.display_name == attending), None
