@@ -5,7 +5,6 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 
 from huifang.messaging.models import Category, Message, OptOut
-from huifang.patients.contact import ContactRefusal, contact_refusal
 from huifang.patients.models import Patient, PhoneNumber
 
 # What a marketing opt-out (a TD reply) covers: everything not clinical.
@@ -84,11 +83,9 @@ def skip_reason(
     """Why ``message`` must not go out now ("" when it may), in the order people ask:
     deceased, opted out, no valid number or address, weekly limit."""
     patient = message.patient
-    # The patients' contact rule first (deceased, refused channel); then messaging's own.
-    refusal = contact_refusal(patient=patient, channel=message.channel)
-    if refusal == ContactRefusal.DECEASED:
+    if patient.deceased_on is not None:
         return Message.SkipReason.DECEASED
-    if refusal or opted_out(patient, message.channel, message.category, opt_outs):
+    if opted_out(patient, message.channel, message.category, opt_outs):
         return Message.SkipReason.OPTED_OUT
     if not has_address:
         return Message.SkipReason.NO_NUMBER
