@@ -125,6 +125,7 @@ ROLES: dict[str, Role] = {
                 *_PATIENT_READ,
                 "patients.reveal_phone",
                 "followups.view_followuptask",
+                "followups.work_callback_task",
                 "feedback.view_case",
             ),
         ),

@@ -8,9 +8,11 @@ from django.utils.translation import gettext_lazy as _
 # (key, label, url name, permission needed or None)
 _NAV = [
     ("home", _("Workbench"), "home", None),
+    ("callbacks", _("My callbacks"), "followups:clinician_tasks", "followups.work_callback_task"),
     ("patients", _("Patients"), "patients:list", "patients.view_patient"),
     ("imports", _("Imports"), "patients:imports", "patients.import_encounters"),
     ("plans", _("Follow-up plans"), "followups:plan_list", "followups.view_plan"),
+    ("reassign", _("Reassign tasks"), "followups:reassign_bulk", "followups.reassign_task"),
     ("surveys", _("Satisfaction"), "core:coming", "patients.view_patient"),
     ("questionnaires", _("Questionnaires"), "surveys:questionnaire_list", "surveys.view_scores"),
     ("messaging", _("SMS campaigns"), "messaging:campaign_list", "messaging.view_campaign"),

@@ -303,6 +303,10 @@ class FollowUpTask(models.Model):
         permissions = [
             ("work_task", _("Can call patients and record outcomes")),
             ("reassign_task", _("Can reassign or take over a claimed task")),
+            (
+                "work_callback_task",
+                _("Can call back own departments' patients when the doctor is asked to"),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

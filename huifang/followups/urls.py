@@ -1,7 +1,7 @@
 from django.urls import path
 
+from huifang.followups.views import assignment, registers, workbench
 from huifang.followups.views import plans as views
-from huifang.followups.views import registers, workbench
 
 app_name = "followups"
 
@@ -13,6 +13,14 @@ urlpatterns = [
     path("tasks/<uuid:task_uuid>/lease/", workbench.task_lease, name="task_lease"),
     path("tasks/<uuid:task_uuid>/release/", workbench.task_release, name="task_release"),
     path("tasks/<uuid:task_uuid>/reassign/", workbench.task_reassign, name="task_reassign"),
+    path("tasks/<uuid:task_uuid>/call-again/", assignment.task_call_again, name="task_call_again"),
+    path(
+        "tasks/<uuid:task_uuid>/doctor-callback/",
+        assignment.task_doctor_callback,
+        name="task_doctor_callback",
+    ),
+    path("reassign/", assignment.reassign_bulk, name="reassign_bulk"),
+    path("my-callbacks/", assignment.clinician_tasks, name="clinician_tasks"),
     path("register/", workbench.daily_register, name="register"),
     path("registers/", registers.register_import_list, name="register_imports"),
     path(

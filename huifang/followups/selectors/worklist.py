@@ -21,12 +21,14 @@ from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from huifang.accounts.models import User
 from huifang.accounts.selectors import (
     ALL_DEPARTMENTS,
     department_descendant_ids,
     user_department_scope,
 )
 from huifang.followups import slots
+from huifang.followups.adhoc_plans import DOCTOR_PLAN
 from huifang.followups.models import Channel, FollowUpTask, Plan, Touchpoint
 
 Status = FollowUpTask.Status
@@ -109,12 +111,19 @@ def _filters_q(filters: WorklistFilters) -> Q:
 
 
 def claimable_q(user, now: datetime) -> Q:
-    """Pending phone tasks this agent may take: unassigned or theirs, not held by someone else."""
+    """Pending phone tasks this agent may take: not held by someone else, and
+    unassigned, assigned to them, or assigned to a colleague whose account was
+    deactivated (the task goes back to the team). A doctor's callback is never
+    in the agents' queue: its clinician opens it from their own list.
+    """
     held_by_other = Q(claimed_by__isnull=False, lease_expires_at__gt=now) & ~Q(claimed_by=user)
+    inactive = User.objects.filter(is_active=False).values("pk")
+    doctor_plans = Plan.objects.filter(code=DOCTOR_PLAN).values("pk")
     return (
         Q(status=Status.PENDING, channel=Channel.PHONE)
-        & (Q(assigned_to__isnull=True) | Q(assigned_to=user))
+        & (Q(assigned_to__isnull=True) | Q(assigned_to=user) | Q(assigned_to__in=inactive))
         & ~held_by_other
+        & ~Q(plan_id__in=doctor_plans)
     )
 
 

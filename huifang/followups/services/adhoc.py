@@ -14,6 +14,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from huifang.core import calendar
 from huifang.core.errors import ApplicationError
@@ -21,16 +22,17 @@ from huifang.core.models import AuditAction
 from huifang.core.services import audit_record
 from huifang.followups import scheduling, slots
 from huifang.followups.models import Channel, FollowUpTask, Touchpoint
+from huifang.patients.contact import Purpose, Refusal, contact_decision
 from huifang.patients.models import Encounter, Patient, PhoneNumber
 
 Status = FollowUpTask.Status
 
 
-def _phone_for(patient: Patient, channel: str) -> PhoneNumber | None:
+def _phone_for(patient: Patient, channel: str, phones: list[PhoneNumber]) -> PhoneNumber | None:
     """The number scheduling would pick for ``channel`` (``scheduling.pick_phone``)."""
     if channel not in (Channel.PHONE, Channel.SMS):
         return None
-    return scheduling.pick_phone(list(PhoneNumber.objects.filter(patient=patient)), channel)
+    return scheduling.pick_phone(phones, channel)
 
 
 def task_create_adhoc(
@@ -68,8 +70,23 @@ def task_create_adhoc(
         raise ApplicationError(
             "The encounter belongs to another patient.", code="encounter_mismatch"
         )
-    if patient.deceased_on is not None or touchpoint.channel in (patient.do_not_contact or []):
-        raise ApplicationError("患者已故或拒绝此方式联系，不能安排回访", code="contact_not_allowed")
+    phones = list(PhoneNumber.objects.filter(patient=patient))
+    decision = contact_decision(
+        patient=patient, channel=touchpoint.channel, purpose=Purpose.FOLLOW_UP, phones=phones
+    )
+    # No usable number is no refusal here: the task waits on 无可用电话 for someone to find one.
+    if decision.reason == Refusal.DECEASED:
+        raise ApplicationError(
+            _("The patient has died: no further follow-up is arranged."),
+            code="contact_not_allowed",
+            details={"refusal": decision.reason},
+        )
+    if decision.reason == Refusal.OPTED_OUT:
+        raise ApplicationError(
+            _("The patient refused to be contacted this way: no follow-up call is arranged."),
+            code="contact_not_allowed",
+            details={"refusal": decision.reason},
+        )
     first_day = calendar.next_working_day(max(due_from, timezone.localdate()))
     due_until = calendar.add_working_days(first_day, max(1, touchpoint.window_days))
     windows = scheduling.patient_windows(
@@ -78,7 +95,7 @@ def task_create_adhoc(
         patient.preferred_time_end,
     )
     slot = scheduling.first_slot(first_day, windows, patient.preferred_time_start)
-    phone = _phone_for(patient, touchpoint.channel)
+    phone = _phone_for(patient, touchpoint.channel, phones)
     status = (
         Status.NO_PHONE if touchpoint.channel == Channel.PHONE and phone is None else Status.PENDING
     )

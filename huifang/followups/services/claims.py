@@ -1,5 +1,12 @@
 """Claiming tasks: the next best task, the lease that keeps it, release and reassignment.
 
+An assignment (``assigned_to``) is not a claim: it lasts until the task is
+done, a manager reassigns it, or the assignee's account is deactivated (then
+an ordinary task goes back to the team's queue; a doctor's callback waits for
+a manager to give it to another clinician). Who may be given a task, or work
+it, is ``user_may_work_task``: the permission the task needs (agents' calls,
+or clinicians' callbacks) and a department scope covering the patient's.
+
 A claim is two columns on the task, ``claimed_by`` and ``lease_expires_at``:
 durable, visible to every web process, and self-healing — an agent whose
 browser crashed holds the task only until the lease runs out. Choosing the
@@ -9,6 +16,7 @@ never wait on each other's candidate and never get the same one; on SQLite
 the transaction is ``BEGIN IMMEDIATE`` (settings), one writer at a time.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,7 +30,9 @@ from django.utils.translation import gettext as _
 from huifang.accounts.selectors import ALL_DEPARTMENTS, user_department_scope
 from huifang.core.errors import ApplicationError
 from huifang.core.services import audit_record
+from huifang.followups.adhoc_plans import DOCTOR_PLAN
 from huifang.followups.models import FollowUpTask
+from huifang.followups.selectors import assignment as assignment_selectors
 from huifang.followups.selectors import worklist as worklist_selectors
 from huifang.patients import contact
 from huifang.patients.models import Patient, PhoneNumber
@@ -125,6 +135,38 @@ def _end_uncontactable(*, task: FollowUpTask, decision: contact.ContactDecision,
         )
         done = _("The task moved to “No usable phone”.")
     return f"{decision.message}{done}"
+def task_is_doctor_callback(task: FollowUpTask) -> bool:
+    """Whether ``task`` is a doctor's callback (worked by clinicians, not by the agents' queue)."""
+    return task.plan.code == DOCTOR_PLAN
+
+
+def task_work_permission(task: FollowUpTask) -> str:
+    """The permission a user needs to claim and record on ``task``."""
+    return (
+        assignment_selectors.CALLBACK_PERMISSION
+        if task_is_doctor_callback(task)
+        else assignment_selectors.WORK_PERMISSION
+    )
+
+
+def user_may_work_task(user, task: FollowUpTask) -> bool:
+    """Whether ``user`` may be given, claim and record ``task``.
+
+    An active user holding the task's permission (``followups.work_task``
+    for agents' calls, ``followups.work_callback_task`` for a doctor's
+    callback) whose departments cover the patient's department. The
+    assignee lists (``selectors.assignment``) offer the same users.
+    """
+    return user.is_active and user.has_perm(task_work_permission(task)) and _in_scope(user, task)
+
+
+def _assignee_active(task: FollowUpTask) -> bool:
+    return task.assigned_to_id is None or task.assigned_to.is_active
+
+
+def task_is_kept_for_other(task: FollowUpTask, user) -> bool:
+    """Whether ``task`` is assigned to someone else whose account is active (not ``user``'s to work)."""
+    return task.assigned_to_id not in (None, user.pk) and _assignee_active(task)
 
 
 def task_claim_next(
@@ -178,21 +220,22 @@ def task_claim_next(
 def task_claim(*, agent, task: FollowUpTask, now: datetime | None = None) -> FollowUpTask:
     """Claim one task the agent picked from the list (or renew their own claim on it).
 
-    Raises ``task_claimed`` (409) when a colleague holds it, ``task_closed``
-    when it is no longer pending, ``task_assigned`` when it is kept for
-    another agent, and ``contact_refused`` (409) when the contact rule
-    (``patients.contact``) says the patient may not be called now: then the
-    task is ended as ``_end_uncontactable`` says, and that is committed.
+    Clinicians claim the doctor's callbacks of their own departments the
+    same way (``user_may_work_task``). Raises ``task_claimed`` (409) when a
+    colleague holds it, ``task_closed`` when it is no longer pending,
+    ``task_assigned`` when it is kept for another (active) user, and
+    ``contact_refused`` (409) when the contact rule (``patients.contact``)
+    says the patient may not be called now: then the task is ended as
+    ``_end_uncontactable`` says, and that is committed.
     """
-    _require_work(agent)
     now = now or timezone.now()
     with transaction.atomic():
         locked = (
             FollowUpTask.objects.select_for_update(of=("self",))
-            .select_related("claimed_by", "encounter")
+            .select_related("claimed_by", "encounter", "plan", "assigned_to")
             .get(pk=task.pk)
         )
-        if not _in_scope(agent, locked):
+        if not user_may_work_task(agent, locked):
             raise PermissionDenied
         if locked.status != Status.PENDING:
             raise ApplicationError(
@@ -201,7 +244,7 @@ def task_claim(*, agent, task: FollowUpTask, now: datetime | None = None) -> Fol
                 code="task_closed",
                 status=409,
             )
-        if locked.assigned_to_id not in (None, agent.pk):
+        if task_is_kept_for_other(locked, agent):
             raise ApplicationError(
                 _("This task is assigned to a colleague; ask the service manager to reassign it."),
                 code="task_assigned",
@@ -261,81 +304,220 @@ def task_release(*, agent, task: FollowUpTask) -> bool:
     )
 
 
-def task_reassign(
-    *, actor, task: FollowUpTask, to_agent=None, reason: str, now: datetime | None = None
-) -> FollowUpTask:
-    """A manager moves a task to another agent, or takes it over (``to_agent`` None), with a reason.
-
-    The new holder gets a fresh lease (and any booked callback); the task's
-    version goes up, so what the previous agent had open cannot be saved
-    over it. Audited with who held it before, who holds it now and why.
-    """
-    if not actor.has_perm("followups.reassign_task"):
-        raise PermissionDenied
-    now = now or timezone.now()
-    target = to_agent or actor
+def _reason_required(reason: str) -> str:
     reason = reason.strip()
     if not reason:
         raise ApplicationError(
             _("Say why the task is reassigned; the reason is kept in the audit log."),
             code="reason_required",
         )
-    if not target.is_active or not target.has_perm("followups.work_task"):
+    return reason
+
+
+def _name(user) -> str:
+    return user.display_name or user.username
+
+
+def assignee_check(target, task: FollowUpTask) -> None:
+    """Refuse ``target`` for ``task`` with what to do instead (``user_may_work_task`` says no)."""
+    if not target.is_active or not target.has_perm(task_work_permission(task)):
+        if task_is_doctor_callback(task):
+            message = _(
+                "%(name)s is not a clinician; a doctor's callback goes to a clinician "
+                "of the patient's department."
+            )
+        else:
+            message = _("%(name)s cannot make follow-up calls; choose an agent.")
+        raise ApplicationError(message % {"name": _name(target)}, code="not_an_agent")
+    if not _in_scope(target, task):
         raise ApplicationError(
-            _("%(name)s cannot make follow-up calls; choose an agent.")
-            % {"name": target.display_name or target.username},
-            code="not_an_agent",
+            _(
+                "%(name)s does not cover this patient's department (%(department)s); "
+                "choose someone who does."
+            )
+            % {"name": _name(target), "department": task.encounter.department.name},
+            code="agent_out_of_scope",
         )
+
+
+def _check_open(task: FollowUpTask) -> None:
+    if task.status not in FollowUpTask.OPEN:
+        raise ApplicationError(
+            _("This task is closed (%(status)s); there is nothing left to call.")
+            % {"status": task.get_status_display()},
+            code="task_closed",
+            status=409,
+        )
+
+
+def _move(
+    locked: FollowUpTask,
+    *,
+    actor,
+    target,
+    reason: str,
+    action: str,
+    now: datetime,
+    claim: bool,
+    batch: str = "",
+) -> None:
+    """Give ``locked`` to ``target`` for good: the assignment, any booked callback, a new version."""
+    fields = {
+        "assigned_to": target,
+        "version": F("version") + 1,
+        "updated_at": now,
+    }
+    if claim:
+        fields["claimed_by"] = target
+        fields["lease_expires_at"] = now + lease_length()
+    elif locked.claimed_by_id is not None:
+        fields["claimed_by"] = None
+        fields["lease_expires_at"] = None
+    if locked.callback_by_id:
+        fields["callback_by"] = target
+    FollowUpTask.objects.filter(pk=locked.pk).update(**fields)
+    changes = {
+        "assigned_to": [locked.assigned_to_id, target.pk],
+        "claimed_by": [locked.claimed_by_id, target.pk if claim else None],
+        "callback_by": [locked.callback_by_id, target.pk if locked.callback_by_id else None],
+        "reason": reason,
+    }
+    if batch:
+        changes["batch"] = batch
+    audit_record(
+        actor=actor, action=action, target=locked, patient_id=locked.patient_id, changes=changes
+    )
+
+
+def task_reassign(
+    *, actor, task: FollowUpTask, to_agent=None, reason: str, now: datetime | None = None
+) -> FollowUpTask:
+    """A manager gives a task to another user, or takes it over (``to_agent`` None), with a reason.
+
+    The assignment lasts: the task stays the new assignee's until it is
+    done, reassigned again, or the assignee is deactivated — the lease
+    running out no longer gives it back to the team. Only users who may
+    work the task are accepted (``user_may_work_task``; an agent of the
+    patient's department, or a clinician for a doctor's callback). The new
+    assignee also holds a fresh claim (and any booked callback); the task's
+    version goes up, so what the previous agent had open cannot be saved
+    over it. Audited with who had it before, who has it now and why.
+    """
+    if not actor.has_perm("followups.reassign_task"):
+        raise PermissionDenied
+    now = now or timezone.now()
+    target = to_agent or actor
+    reason = _reason_required(reason)
     with transaction.atomic():
         locked = (
             FollowUpTask.objects.select_for_update(of=("self",))
-            .select_related("encounter")
+            .select_related("encounter__department", "plan")
             .get(pk=task.pk)
         )
         if not _in_scope(actor, locked):
             raise PermissionDenied
-        if not _in_scope(target, locked):
-            raise ApplicationError(
-                _("%(name)s does not cover this patient's department.")
-                % {"name": target.display_name or target.username},
-                code="agent_out_of_scope",
-            )
-        if locked.status != Status.PENDING:
-            raise ApplicationError(
-                _("This task is closed (%(status)s); there is nothing left to call.")
-                % {"status": locked.get_status_display()},
-                code="task_closed",
-                status=409,
-            )
-        before = {
-            "claimed_by": locked.claimed_by_id,
-            "assigned_to": locked.assigned_to_id,
-            "callback_by": locked.callback_by_id,
-        }
-        fields = {
-            "claimed_by": target,
-            "lease_expires_at": now + lease_length(),
-            "assigned_to": target if locked.assigned_to_id else None,
-            "version": F("version") + 1,
-            "updated_at": now,
-        }
-        if locked.callback_by_id:
-            fields["callback_by"] = target
-        FollowUpTask.objects.filter(pk=locked.pk).update(**fields)
-        audit_record(
+        assignee_check(target, locked)
+        _check_open(locked)
+        _move(
+            locked,
             actor=actor,
+            target=target,
+            reason=reason,
             action="reassign" if to_agent else "take_over",
-            target=locked,
-            patient_id=locked.patient_id,
-            changes={
-                "claimed_by": [before["claimed_by"], target.pk],
-                "assigned_to": [before["assigned_to"], fields["assigned_to"] and target.pk],
-                "callback_by": [
-                    before["callback_by"],
-                    target.pk if before["callback_by"] else None,
-                ],
-                "reason": reason,
-            },
+            now=now,
+            claim=locked.status == Status.PENDING,
         )
     task.refresh_from_db()
     return task
+
+
+def tasks_reassign_bulk(
+    *,
+    actor,
+    from_user,
+    to_users: list,
+    reason: str,
+    task_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> dict[int, int]:
+    """Move the open tasks of an absent user (all, or ``task_ids``) to ``to_users``, with one reason.
+
+    The tasks are dealt round-robin, oldest due first, each to the next of
+    ``to_users`` who may work it (``user_may_work_task``): a colleague who
+    does not cover a task's department is skipped for that task. Nothing is
+    moved when a task has no eligible receiver, when a chosen task is no
+    longer ``from_user``'s (another manager moved it meanwhile), or when the
+    reason is empty: the error says which. The assignment lasts as in
+    ``task_reassign``; nobody is given a claim (the receivers are not on the
+    tasks' pages). Each task is audited with the reason and one batch id.
+    Returns how many tasks each receiver got, by user id.
+    """
+    if not actor.has_perm("followups.reassign_task"):
+        raise PermissionDenied
+    now = now or timezone.now()
+    reason = _reason_required(reason)
+    receivers = [user for user in dict.fromkeys(to_users) if user.pk != from_user.pk]
+    if not receivers:
+        raise ApplicationError(
+            _("Choose at least one colleague to receive the tasks."), code="no_receivers"
+        )
+    batch = uuid.uuid4().hex
+    moved: dict[int, int] = {user.pk: 0 for user in receivers}
+    with transaction.atomic():
+        owned = assignment_selectors.task_list_of_user(user=actor, owner=from_user, now=now)
+        if task_ids is not None:
+            owned = owned.filter(pk__in=task_ids)
+        tasks = list(
+            owned.select_for_update(of=("self",))
+            .select_related("encounter__department", "plan", "patient")
+            .order_by("due_until", "next_attempt_at", "pk")
+        )
+        if task_ids is not None and len(tasks) != len(set(task_ids)):
+            raise ApplicationError(
+                _(
+                    "%(missing)d of the chosen tasks are no longer %(name)s's (closed or moved "
+                    "meanwhile); nothing was moved. Reload the page and choose again."
+                )
+                % {"missing": len(set(task_ids)) - len(tasks), "name": _name(from_user)},
+                code="tasks_changed",
+                status=409,
+            )
+        if not tasks:
+            raise ApplicationError(
+                _("%(name)s has no open tasks to move.") % {"name": _name(from_user)},
+                code="nothing_to_move",
+            )
+        plan, turn, stranded = [], 0, []
+        for task in tasks:
+            for step in range(len(receivers)):
+                candidate = receivers[(turn + step) % len(receivers)]
+                if user_may_work_task(candidate, task):
+                    plan.append((task, candidate))
+                    turn = (turn + step + 1) % len(receivers)
+                    break
+            else:
+                stranded.append(task)
+        if stranded:
+            departments = sorted({task.encounter.department.name for task in stranded})
+            raise ApplicationError(
+                _(
+                    "None of the chosen colleagues may take %(count)d of the tasks "
+                    "(department: %(departments)s); add a colleague who covers it. "
+                    "Nothing was moved."
+                )
+                % {"count": len(stranded), "departments": "、".join(departments)},
+                code="no_eligible_receiver",
+            )
+        for task, receiver in plan:
+            _move(
+                task,
+                actor=actor,
+                target=receiver,
+                reason=reason,
+                action="reassign",
+                now=now,
+                claim=False,
+                batch=batch,
+            )
+            moved[receiver.pk] += 1
+    return moved

@@ -19,9 +19,11 @@ from huifang.accounts.models import User
 from huifang.accounts.selectors import department_list
 from huifang.core.errors import ApplicationError
 from huifang.followups import slots
+from huifang.followups.adhoc_plans import CONDITION_PLAN, DOCTOR_PLAN
 from huifang.followups.forms_workbench import AttemptForm
 from huifang.followups.models import Channel, FollowUpTask
 from huifang.followups.questions import question_set
+from huifang.followups.selectors import assignment as assignment_selectors
 from huifang.followups.selectors import workbench as workbench_selectors
 from huifang.followups.selectors import worklist as worklist_selectors
 from huifang.followups.services import claims
@@ -149,7 +151,9 @@ def _workbench_context(
     now = timezone.now()
     today = timezone.localdate()
     bench = workbench_selectors.workbench_load(user=request.user, task=task, now=now, today=today)
-    can_work = request.user.has_perm("followups.work_task")
+    can_work = claims.user_may_work_task(request.user, task) and not (
+        claims.task_is_kept_for_other(task, request.user)
+    )
     held_by_other = claims.task_is_held_by_other(task, request.user, now)
     if form is None:
         form = AttemptForm(
@@ -168,9 +172,8 @@ def _workbench_context(
         "can_work": can_work and task.status == FollowUpTask.Status.PENDING and not held_by_other,
         "held_by_other": held_by_other,
         "can_reassign": request.user.has_perm("followups.reassign_task"),
-        "agents": _reassign_choices(request.user)
-        if request.user.has_perm("followups.reassign_task")
-        else [],
+        "agents": assignment_selectors.task_assignee_choices(user=request.user, task=task),
+        **_followon_context(request.user, task, bench, can_work=can_work),
         "callback_outcomes": [o.code for o in bench.outcomes if outcome_needs_callback(o)],
         "note_outcomes": [o.code for o in bench.outcomes if o.note_required],
         "answer_outcomes": [o.code for o in bench.outcomes if outcome_takes_answers(o)],
@@ -184,8 +187,30 @@ def _workbench_context(
         "callback_hours_label": "–".join(f"{moment:%H:%M}" for moment in callback_hours()),
         "callback_min": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
         "can_reveal_phone": request.user.has_perm("patients.reveal_phone"),
+        "followon_reason": task.reason.get("text", "")
+        if task.plan.code in (CONDITION_PLAN, DOCTOR_PLAN)
+        else "",
         "lease_minutes": claims.lease_length().seconds // 60,
         "nav_active": "home",
+    }
+
+
+def _followon_context(user, task: FollowUpTask, bench, *, can_work: bool) -> dict:
+    """What the workbench needs for "call again", "the doctor should call back" and condolences."""
+    if not can_work or task.status != FollowUpTask.Status.PENDING:
+        return {"can_follow_on": False, "deceased_outcomes": []}
+    clinicians = assignment_selectors.clinician_choices(department_id=bench.encounter.department_id)
+    attending = (bench.encounter.attending_doctor or "").strip()
+    return {
+        "can_follow_on": True,
+        "offer_doctor_callback": not claims.task_is_doctor_callback(task),
+        "clinicians": clinicians,
+        "attending_clinician": next(
+            (c for c in clinicians if attending and c.display_name == attending), None
+        ),
+        "deceased_outcomes": [
+            o.code for o in bench.outcomes if o.patient_effect == o.PatientEffect.DECEASED
+        ],
     }
 
 
@@ -201,7 +226,7 @@ def task_page(request, task_uuid):
     """The workbench for one task; opening it claims it for an agent who may call."""
     task = worklist_selectors.task_for_user(user=request.user, task_uuid=task_uuid)
     if (
-        request.user.has_perm("followups.work_task")
+        claims.user_may_work_task(request.user, task)
         and task.status == FollowUpTask.Status.PENDING
         and not claims.task_is_held_by_other(task, request.user, timezone.now())
     ):
@@ -225,9 +250,11 @@ def _record_error(request, task, *, form, questions, message: str, conflict: boo
 @require_POST
 def task_record(request, task_uuid):
     """Record the call; then open the next due task (or go back to the list)."""
-    if not request.user.has_perm("followups.work_task"):
-        raise PermissionDenied
     task = worklist_selectors.task_for_user(user=request.user, task_uuid=task_uuid)
+    if not claims.user_may_work_task(request.user, task):
+        raise PermissionDenied
+    if claims.task_is_kept_for_other(task, request.user):
+        return redirect("followups:task", task_uuid=task.uuid)  # the page says whose it is
     phones = workbench_selectors.phones_in_dial_order(task.patient.phones.all())
     form = AttemptForm(
         request.POST, task=task, phones=phones, education_items=task.plan.education_items or []
@@ -270,17 +297,28 @@ def task_record(request, task_uuid):
         _("Recorded for %(name)s: %(outcome)s.")
         % {"name": task.patient.name, "outcome": data["outcome"].label_zh},
     )
+    if data["outcome"].patient_effect == data["outcome"].PatientEffect.DECEASED:
+        messages.info(
+            request,
+            _(
+                "The death is recorded on the patient: every other follow-up is cancelled "
+                "and no greeting will be sent again."
+            ),
+        )
     following = None
-    if data.get("then") != "list":
+    may_queue = request.user.has_perm("followups.work_task")
+    if data.get("then") != "list" and may_queue:
         refused: list[claims.ContactRefused] = []
         following = claims.task_claim_next(agent=request.user, refused=refused)
         _say_refused(request, refused)
     if following is None:
-        if data.get("then") != "list":
+        # A clinician recording a doctor's callback goes back to their own list.
+        back = reverse("home") if may_queue else reverse("followups:clinician_tasks")
+        if data.get("then") != "list" and may_queue:
             messages.info(request, _("Nothing else is due now."))
         if request.htmx:
-            return HttpResponseClientRedirect(reverse("home"))
-        return redirect("home")
+            return HttpResponseClientRedirect(back)
+        return redirect(back)
     if request.htmx:
         following = worklist_selectors.task_for_user(user=request.user, task_uuid=following.uuid)
         response = render(
