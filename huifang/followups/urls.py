@@ -10,6 +10,7 @@ urlpatterns = [
     path("next/", workbench.task_next, name="task_next"),
     path("tasks/<uuid:task_uuid>/", workbench.task_page, name="task"),
     path("tasks/<uuid:task_uuid>/record/", workbench.task_record, name="task_record"),
+    path("tasks/<uuid:task_uuid>/contact/", workbench.task_contact, name="task_contact"),
     path("tasks/<uuid:task_uuid>/lease/", workbench.task_lease, name="task_lease"),
     path("tasks/<uuid:task_uuid>/release/", workbench.task_release, name="task_release"),
     path("tasks/<uuid:task_uuid>/reassign/", workbench.task_reassign, name="task_reassign"),

@@ -87,11 +87,12 @@ def contact_panel_context(
     during_claimed_call: bool = False,
     error: str = "",
     saved: str = "",
+    phones: list[PhoneNumber] | None = None,
 ) -> dict:
     """What ``patients/_contact_panel.html`` shows: numbers masked, the forms if allowed."""
     return {
         "patient": patient,
-        "phones": selectors.patient_phones(patient=patient),
+        "phones": selectors.patient_phones(patient=patient) if phones is None else phones,
         "contact_url": post_url,
         "can_edit_contact": services.contact_edit_allowed(
             user, during_claimed_call=during_claimed_call
@@ -168,16 +169,18 @@ def patient_contact(request, patient_uuid):
     patient = selectors.patient_get(user=request.user, patient_uuid=patient_uuid)
     url = reverse("patients:contact", args=[patient.uuid])
     error = saved = ""
+    status = 200
     if request.method == "POST":
         try:
             saved = contact_change(request, patient=patient)
         except ApplicationError as exc:
-            error = exc.message
+            error, status = exc.message, exc.status
         patient.refresh_from_db()
     context = contact_panel_context(
         user=request.user, patient=patient, post_url=url, error=error, saved=saved
     )
-    status = 400 if error and not request.htmx else 200  # htmx swaps only 2xx
+    if request.htmx:
+        status = 200  # htmx swaps only 2xx: the panel shows the error
     return render(request, "patients/_contact_panel.html", context, status=status)
 
 

@@ -50,6 +50,16 @@ def task_is_held_by_other(task: FollowUpTask, agent, now: datetime) -> bool:
     )
 
 
+def task_is_held_by(task: FollowUpTask, agent, now: datetime) -> bool:
+    """Whether ``agent`` holds a live claim on the pending ``task`` (they are on its call)."""
+    return (
+        task.status == Status.PENDING
+        and task.claimed_by_id == agent.pk
+        and task.lease_expires_at is not None
+        and task.lease_expires_at > now
+    )
+
+
 def _in_scope(agent, task: FollowUpTask) -> bool:
     scope = user_department_scope(agent)
     return scope is ALL_DEPARTMENTS or task.encounter.department_id in scope

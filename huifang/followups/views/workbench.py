@@ -24,6 +24,7 @@ from huifang.followups.selectors import workbench as workbench_selectors
 from huifang.followups.selectors import worklist as worklist_selectors
 from huifang.followups.services import claims
 from huifang.followups.services.outcomes import attempt_record, outcome_needs_callback
+from huifang.patients import views as patient_views
 
 PAGE_SIZE = 50
 _GROUP_LABELS = {
@@ -133,9 +134,54 @@ def _workbench_context(
         "callback_outcomes": [o.code for o in bench.outcomes if outcome_needs_callback(o)],
         "note_outcomes": [o.code for o in bench.outcomes if o.note_required],
         "can_reveal_phone": request.user.has_perm("patients.reveal_phone"),
+        "contact": _contact_context(request, task, phones=bench.phones, now=now),
         "lease_minutes": claims.lease_length().seconds // 60,
         "nav_active": "home",
     }
+
+
+def _contact_context(request, task: FollowUpTask, *, phones=None, now=None, **kwargs) -> dict:
+    """The workbench's contact panel: editable by the agent holding the call, or a manager."""
+    return patient_views.contact_panel_context(
+        user=request.user,
+        patient=task.patient,
+        post_url=reverse("followups:task_contact", args=[task.uuid]),
+        during_claimed_call=claims.task_is_held_by(task, request.user, now or timezone.now()),
+        phones=phones,
+        **kwargs,
+    )
+
+
+@require_POST
+def task_contact(request, task_uuid):
+    """A number added, corrected or retired, or the preferred time set, during the call.
+
+    Returns the contact panel and, out of band, the numbers to dial, so the
+    agent can call the new number at once without losing what they typed.
+    """
+    task = worklist_selectors.task_for_user(user=request.user, task_uuid=task_uuid)
+    held = claims.task_is_held_by(task, request.user, timezone.now())
+    error = saved = ""
+    try:
+        saved = patient_views.contact_change(
+            request, patient=task.patient, during_claimed_call=held
+        )
+    except ApplicationError as exc:
+        error = exc.message
+    task.patient.refresh_from_db()
+    phones = workbench_selectors.phones_in_dial_order(task.patient.phones.all())
+    context = _contact_context(request, task, phones=phones, error=error, saved=saved)
+    context.update(
+        {
+            "task": task,
+            "dial_phones": phones,
+            "can_work": request.user.has_perm("followups.work_task")
+            and task.status == FollowUpTask.Status.PENDING
+            and not claims.task_is_held_by_other(task, request.user, timezone.now()),
+            "can_reveal_phone": request.user.has_perm("patients.reveal_phone"),
+        }
+    )
+    return render(request, "followups/_task_contact.html", context)
 
 
 def _reassign_choices(user) -> list[User]:
