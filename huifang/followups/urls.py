@@ -8,6 +8,7 @@ app_name = "followups"
 urlpatterns = [
     path("worklist/", workbench.worklist, name="worklist"),
     path("next/", workbench.task_next, name="task_next"),
+    path("find/", workbench.find_patient, name="find"),
     path("tasks/<uuid:task_uuid>/", workbench.task_page, name="task"),
     path("tasks/<uuid:task_uuid>/record/", workbench.task_record, name="task_record"),
     path("tasks/<uuid:task_uuid>/contact/", workbench.task_contact, name="task_contact"),

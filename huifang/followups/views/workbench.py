@@ -20,6 +20,7 @@ from huifang.core.errors import ApplicationError
 from huifang.followups.forms_workbench import AttemptForm
 from huifang.followups.models import Channel, FollowUpTask
 from huifang.followups.questions import question_set
+from huifang.followups.selectors import find as find_selectors
 from huifang.followups.selectors import workbench as workbench_selectors
 from huifang.followups.selectors import worklist as worklist_selectors
 from huifang.followups.services import claims
@@ -86,6 +87,30 @@ def worklist(request):
         return render(request, "followups/_worklist.html#results", context)
     context["nav_active"] = "home"
     return render(request, "followups/worklist.html", context)
+
+
+def find_patient(request):
+    """Find a patient by name, pinyin, initials or a phone's last digits; open their open task.
+
+    One match opens their open task (or their page when they have none);
+    several are listed, each with its task. Typing in the box (htmx) gets
+    the list only.
+    """
+    if not request.user.has_perm("followups.view_followuptask"):
+        raise PermissionDenied
+    q = request.GET.get("q", "").strip()[:50]
+    found = find_selectors.patient_find_with_open_task(user=request.user, q=q)
+    context = {"q": q, "found": found, "nav_active": "home"}
+    if request.htmx:
+        return render(request, "followups/find.html#results", context)
+    if not q:
+        return redirect("home")
+    if len(found) == 1:
+        match = found[0]
+        if match.task is not None:
+            return redirect("followups:task", task_uuid=match.task.uuid)
+        return redirect("patients:detail", patient_uuid=match.patient.uuid)
+    return render(request, "followups/find.html", context)
 
 
 @require_POST
