@@ -375,8 +375,8 @@ def task_list_for_encounter(
 
     ISO dates, reasons in Chinese. A passed record keeps no reason of its
     own: it takes the calendar reasoning of ``planned`` (the rules applied
-    again) when they give the same dates, and always says why no call was
-    made — the day it was written and the day its window had ended — with
+    again) when they give the same dates, and always says why no one was
+    contacted — the day it was written and the day its window had ended — with
     that day as ``recorded_on`` (only passed records carry it).
     """
     order = ("plan__code", "touchpoint__position", "touchpoint__offset_days", "sequence")
@@ -406,7 +406,7 @@ def task_list_for_encounter(
         recorded_on = timezone.localtime(row.pop("recorded_at"), slots.local_zone()).date()
         reason.setdefault("notes", []).append(
             f"{_PASSED_NOTE}：{recorded_on:%Y-%m-%d} 录入本次就诊时，窗口已于 "
-            f"{row['due_until']:%Y-%m-%d} 结束，因此没有安排电话、不再排队（计入“窗口已过”）"
+            f"{row['due_until']:%Y-%m-%d} 结束，因此没有安排回访、不再排队（计入“窗口已过”）"
         )
         rows.append(
             {

@@ -5,7 +5,11 @@ like the worklist (``worklist.scope_q``: tasks of encounters in the user's
 departments); one query per kind, whatever the patient's history.
 """
 
+from datetime import datetime
+
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huifang.accounts.selectors import ALL_DEPARTMENTS, user_department_scope
@@ -32,23 +36,32 @@ def _due(task) -> str:
     return f"{task.due_from:%Y-%m-%d} – {task.due_until:%Y-%m-%d}"
 
 
+def _task_moment(task) -> datetime:
+    """Where a task sits: an open one at its next attempt, a closed one at its last call."""
+    if task.status in FollowUpTask.OPEN:
+        return task.next_attempt_at
+    return task.last_call_at or task.updated_at
+
+
 def task_timeline_for_patient(*, user, patient, limit: int) -> list[TimelineEntry]:
     """The patient's tasks and back-filled passed touchpoints, newest first (two queries).
 
-    An open task sits at its next attempt, a closed one when it closed; a
+    An open task sits at its next attempt, a closed one at its last call; a
     passed touchpoint (its window had ended before the encounter arrived,
-    so no call was made) at the start of its window, linked to the schedule.
+    so no one was contacted) at the start of its window, linked to the schedule.
     """
     if not _may_see(user):
         return []
+    last_call = ContactAttempt.objects.filter(task_id=OuterRef("pk")).order_by("-at", "-pk")
     tasks = (
         FollowUpTask.objects.filter(scope_q(user), patient_id=patient.pk)
         .select_related("plan", "touchpoint", "encounter__department")
+        .annotate(last_call_at=Subquery(last_call.values("at")[:1]))
         .order_by("-updated_at", "-pk")[:limit]
     )
     entries = [
         TimelineEntry(
-            at=task.next_attempt_at if task.status in FollowUpTask.OPEN else task.updated_at,
+            at=_task_moment(task),
             kind="task",
             title=f"{task.plan.name} · {task.touchpoint.name}",
             detail=_("%(department)s · due %(due)s · attempts %(attempts)d/%(max)d")
@@ -78,12 +91,12 @@ def task_timeline_for_patient(*, user, patient, limit: int) -> list[TimelineEntr
                 title=f"{record.plan.name} · {record.touchpoint.name}",
                 detail=_(
                     "%(department)s · due %(due)s · the window had ended when the encounter "
-                    "was recorded (%(recorded)s): no call was made"
+                    "was recorded (%(recorded)s): no one was contacted"
                 )
                 % {
                     "department": record.encounter.department.name,
                     "due": _due(record),
-                    "recorded": f"{record.recorded_at:%Y-%m-%d}",
+                    "recorded": f"{timezone.localdate(record.recorded_at):%Y-%m-%d}",
                 },
                 status=str(Status.WINDOW_PASSED.label),
                 tone="warning",

@@ -213,7 +213,7 @@ def test_a_back_filled_touchpoint_says_when_it_was_recorded_and_why_no_call():
     assert task["recorded_on"] == "2026-11-20"
     # The calendar reasoning, then why no call was made, said once.
     assert task["reason"].startswith("出院 2026-09-01 + 3 天")
-    assert "2026-11-20 录入本次就诊时，窗口已于 2026-09-09 结束，因此没有安排电话" in task["reason"]
+    assert "2026-11-20 录入本次就诊时，窗口已于 2026-09-09 结束，因此没有安排回访" in task["reason"]
     assert task["reason"].count("补录的历史记录") == 1
 
 
@@ -228,7 +228,7 @@ def test_the_command_marks_the_back_filled_touchpoint():
     with frozen(date(2026, 12, 7)):
         out, _err = explain_cmd("ZY-BACKFILL")
     assert "discharge/first-call" in out
-    assert "窗口已过（补录于 2026-11-20，未打电话）" in out
+    assert "窗口已过（补录于 2026-11-20，未回访）" in out
     assert "2026-09-04 → 2026-09-09" in out
 
 
@@ -243,4 +243,4 @@ def test_the_schedule_page_shows_the_back_filled_touchpoint(client, login, perso
         html = client.get(f"/followups/encounters/{stay.uuid}/schedule/").content.decode()
     assert 'data-testid="back-filled"' in html
     assert "2026-11-20" in html and "2026-09-09" in html
-    assert "没有安排电话" in html
+    assert "没有安排回访" in html
