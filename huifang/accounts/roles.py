@@ -150,6 +150,9 @@ ROLES: dict[str, Role] = {
                 *_PATIENT_READ,
                 "patients.reveal_phone",
                 "patients.reveal_id_number",
+                # Numbers and contact preferences at any time; agents only during
+                # their claimed call (the workbench checks the claim).
+                "patients.edit_contact",
                 "patients.import_encounters",
                 "patients.view_importrun",
                 "accounts.view_all_departments",

@@ -15,3 +15,8 @@ class FeedbackConfig(AppConfig):
 
         # The unread notifications of whoever must act, on the navigation entry.
         register_badge("feedback", lambda user: notification_unread_count(user=user))
+
+        from huifang.feedback.selectors import case_timeline_for_patient
+        from huifang.patients import timeline
+
+        timeline.register("case", case_timeline_for_patient)

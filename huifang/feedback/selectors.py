@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models import Case as SqlCase
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from huifang.accounts.models import Department
@@ -485,4 +486,46 @@ def case_excerpts(*, cases: QuerySet[Case], kind: str, limit: int) -> list[CaseE
             opened_on=timezone.localtime(case.created_at).date(),
         )
         for case in rows
+    ]
+
+
+_CASE_TONES = {
+    Case.Status.CLOSED: "success",
+    Case.Status.ESCALATED: "danger",
+    Case.Status.WITHDRAWN: "secondary",
+}
+
+
+def case_timeline_for_patient(*, user, patient, limit: int) -> list:
+    """The patient's cases the user may see, for the patient page's timeline (one query)."""
+    from huifang.core.masking import mask_numbers_in_text
+    from huifang.patients.timeline import TimelineEntry
+
+    if not user.has_perm("feedback.view_case"):
+        return []
+    cases = (
+        _scoped(user)
+        .filter(patient=patient)
+        .select_related("department")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return [
+        TimelineEntry(
+            at=case.created_at,
+            kind="case",
+            title=" · ".join(
+                part
+                for part in (
+                    case.get_kind_display(),
+                    case.get_category_display(),
+                    case.department.name if case.department else "",
+                )
+                if part
+            ),
+            detail=mask_numbers_in_text(case.description)[:200],
+            status=case.get_status_display(),
+            tone=_CASE_TONES.get(case.status, "primary"),
+            url=reverse("feedback:case_detail", args=[case.uuid]),
+        )
+        for case in cases
     ]

@@ -9,3 +9,7 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from huifang.messaging import checks, receivers  # noqa: F401
+        from huifang.messaging.selectors import message_timeline_for_patient
+        from huifang.patients import timeline
+
+        timeline.register("message", message_timeline_for_patient)

@@ -180,3 +180,53 @@ def campaign_report(*, user: User, campaign: Campaign) -> CampaignReport:
         if status == Message.Status.SKIPPED:
             skipped[reason] = skipped.get(reason, 0) + n
     return CampaignReport(sum(by_status.values()), by_status, skipped)
+
+
+_MESSAGE_TONES = {
+    Message.Status.SENT: "success",
+    Message.Status.DELIVERED: "success",
+    Message.Status.FAILED: "danger",
+    Message.Status.SKIPPED: "warning",
+}
+
+
+def message_timeline_for_patient(*, user: User, patient: Patient, limit: int) -> list:
+    """SMS and e-mails to the patient for the patient page's timeline (one query).
+
+    Seen by those who see follow-up work. A message sent for a task of a
+    department outside the user's scope is left out; campaign and greeting
+    messages (no task) belong to the patient, whose page the user may see.
+    The text is shown with any number in it masked.
+    """
+    from huifang.accounts.selectors import ALL_DEPARTMENTS, user_department_scope
+    from huifang.core.masking import mask_numbers_in_text
+    from huifang.patients.timeline import TimelineEntry
+
+    if not user.has_perm("followups.view_followuptask"):
+        return []
+    messages = Message.objects.filter(patient_id=patient.pk)
+    scope = user_department_scope(user)
+    if scope is not ALL_DEPARTMENTS:
+        messages = messages.filter(
+            Q(task__isnull=True) | Q(task__encounter__department_id__in=scope)
+        )
+    rows = messages.select_related("campaign", "template").order_by("-created_at", "-pk")[:limit]
+    entries = []
+    for message in rows:
+        status = message.get_status_display()
+        if message.skip_reason:
+            status = f"{status}：{message.get_skip_reason_display()}"
+        title = f"{message.get_channel_display()} · {message.get_category_display()}"
+        if message.campaign is not None:
+            title = f"{title} · {message.campaign.name}"
+        entries.append(
+            TimelineEntry(
+                at=message.sent_at or message.created_at,
+                kind="message",
+                title=title,
+                detail=mask_numbers_in_text(message.body)[:200],
+                status=status,
+                tone=_MESSAGE_TONES.get(message.status, "secondary"),
+            )
+        )
+    return entries

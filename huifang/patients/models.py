@@ -49,6 +49,13 @@ class Patient(models.Model):
     preferred_time_start = models.TimeField(_("preferred call time from"), null=True, blank=True)
     preferred_time_end = models.TimeField(_("preferred call time until"), null=True, blank=True)
     preferred_time_note = models.CharField(_("note on contact time"), max_length=100, blank=True)
+    # How to talk with the patient (粤语, 听力不好, 只讲方言…): shown before every call.
+    language_note = models.CharField(
+        _("language or dialect note"),
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. speaks Cantonese only, hard of hearing; shown before every call."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -59,6 +66,11 @@ class Patient(models.Model):
         permissions = [
             ("reveal_phone", "Can reveal a patient's full phone number"),
             ("reveal_id_number", "Can reveal a patient's ID number"),
+            (
+                "edit_contact",
+                "Can add, correct and retire phone numbers and set contact preferences "
+                "at any time (agents only during their claimed call)",
+            ),
         ]
         indexes = [
             models.Index(
@@ -104,6 +116,7 @@ class PhoneNumber(models.Model):
         INVALID = "invalid", _("Invalid (empty or wrong number)")
         SUSPENDED = "suspended", _("Suspended")
         UNKNOWN = "unknown", _("Not yet checked")
+        RETIRED = "retired", _("No longer used")
 
     # No index of its own: the unique (patient, number) serves lookups by patient.
     patient = models.ForeignKey(

@@ -225,3 +225,14 @@ def import_preview_rows(rows) -> list[list]:
         [mask_numbers_in_text(str(cell)) if isinstance(cell, (str, int)) else cell for cell in row]
         for row in rows
     ]
+
+
+def patient_timeline(*, user: User, patient: Patient, kind: str = ""):
+    """The patient's tasks, calls, messages, answers and cases ``user`` may see, newest first.
+
+    The entries come from the apps that hold them (``patients.timeline``);
+    each reads a fixed number of rows with one query, scoped by ``user``.
+    """
+    from huifang.patients import timeline
+
+    return timeline.collect(user=user, patient=patient, kind=kind)

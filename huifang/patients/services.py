@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from huifang.accounts.models import Department, User
 from huifang.core.crypto import lookup_hash
 from huifang.core.errors import ApplicationError
-from huifang.core.masking import mask_id_number
+from huifang.core.masking import mask_id_number, mask_phone
 from huifang.core.phones import normalize_phone
 from huifang.core.services import audit_diff, audit_record
 from huifang.patients.models import (
@@ -44,6 +44,7 @@ AUDITED_PATIENT_FIELDS = [
     "preferred_time_start",
     "preferred_time_end",
     "preferred_time_note",
+    "language_note",
 ]
 # A change of these changes when, or through which channels, the patient is called.
 CONTACT_FIELDS = ("preferred_time_start", "preferred_time_end", "do_not_contact")
@@ -163,9 +164,277 @@ def phone_add(
         action="create",
         target=phone,
         patient_id=patient.pk,
-        changes={"owner": owner, "relation": relation, "number": "***"},
+        changes={"owner": owner, "relation": relation, "number": mask_phone(number)},
     )
     return phone
+
+
+# --- Contact details kept by staff (the patient page, the workbench during a call) ---
+
+
+def contact_edit_allowed(actor: User, *, during_claimed_call: bool = False) -> bool:
+    """Whether ``actor`` may change phone numbers and contact preferences now.
+
+    Roles with ``patients.edit_contact`` (service managers) always; an agent
+    only during a call they have claimed — ``during_claimed_call`` is set by
+    the follow-ups workbench, which checks the claim before it calls here.
+    Department heads, clinicians and the quality office read only.
+    """
+    if actor.has_perm("patients.edit_contact"):
+        return True
+    return during_claimed_call and actor.has_perm("followups.work_task")
+
+
+def _require_contact_edit(actor: User, during_claimed_call: bool) -> None:
+    if not contact_edit_allowed(actor, during_claimed_call=during_claimed_call):
+        raise ApplicationError(
+            _(
+                "Your role may not change contact details here; agents change them "
+                "on the workbench during their call."
+            ),
+            code="permission_denied",
+            status=403,
+        )
+
+
+# The statuses of a number that is dialled (``PhoneNumber.is_usable``).
+_USABLE = (PhoneNumber.Status.VALID, PhoneNumber.Status.UNKNOWN)
+
+
+def _contact_changed(patient_id: int) -> None:
+    """Once committed, tell follow-ups to plan the patient's open tasks again."""
+    transaction.on_commit(
+        lambda: patients_contact_changed.send(sender=Patient, patient_ids=[patient_id])
+    )
+
+
+def _clean_contact(owner: str, relation: str, contact_name: str) -> tuple[str, str, str]:
+    owner = owner or PhoneNumber.Owner.SELF
+    if owner not in PhoneNumber.Owner.values:
+        raise ApplicationError(
+            _("Choose whose number it is: the patient's, a family member's or another contact's."),
+            code="unknown_phone_owner",
+        )
+    relation, contact_name = (relation or "").strip()[:20], (contact_name or "").strip()[:50]
+    if owner == PhoneNumber.Owner.FAMILY and not relation:
+        raise ApplicationError(
+            _("Say how the family member is related to the patient (e.g. daughter, spouse)."),
+            code="relation_required",
+        )
+    if owner == PhoneNumber.Owner.SELF:
+        relation = ""
+    return owner, relation, contact_name
+
+
+@transaction.atomic
+def phone_create(
+    *,
+    actor: User,
+    patient: Patient,
+    raw_number: str,
+    owner: str = PhoneNumber.Owner.SELF,
+    relation: str = "",
+    contact_name: str = "",
+    during_claimed_call: bool = False,
+) -> PhoneNumber:
+    """Staff add a number the patient or a family member gave (patient page or call).
+
+    Normalised to E.164; a number already on record is refused with a
+    message (a retired one is taken back into use instead). Audited with
+    the number masked. Once committed the patient's open tasks are planned
+    again, so tasks waiting for a number (no usable phone) get it.
+    """
+    _require_contact_edit(actor, during_claimed_call)
+    owner, relation, contact_name = _clean_contact(owner, relation, contact_name)
+    number, _line_type = normalize_phone(raw_number)
+    existing = PhoneNumber.objects.select_for_update().filter(patient=patient, number=number)
+    phone = existing.first()
+    if phone is not None and phone.status != PhoneNumber.Status.RETIRED:
+        raise ApplicationError(
+            _("%(number)s is already on record for this patient.") % {"number": mask_phone(number)},
+            code="phone_exists",
+        )
+    if phone is not None:
+        before = {"status": phone.status, "owner": phone.owner, "relation": phone.relation}
+        phone.status = PhoneNumber.Status.UNKNOWN
+        phone.owner, phone.relation = owner, relation
+        phone.contact_name = contact_name or phone.contact_name
+        phone.full_clean()
+        phone.save()
+        audit_record(
+            actor=actor,
+            action="update",
+            target=phone,
+            patient_id=patient.pk,
+            changes={
+                "status": [before["status"], phone.status],
+                "owner": [before["owner"], owner],
+                "relation": [before["relation"], relation],
+                "number": mask_phone(number),
+                "via": "call" if during_claimed_call else "page",
+            },
+        )
+    else:
+        phone = phone_add(
+            actor=actor,
+            patient=patient,
+            raw_number=number,
+            owner=owner,
+            relation=relation,
+            contact_name=contact_name,
+            is_primary=not patient.phones.filter(is_primary=True, status__in=_USABLE).exists(),
+            source="staff",
+        )
+    _contact_changed(patient.pk)
+    return phone
+
+
+@transaction.atomic
+def phone_correct(
+    *,
+    actor: User,
+    phone: PhoneNumber,
+    raw_number: str,
+    owner: str,
+    relation: str = "",
+    contact_name: str = "",
+    during_claimed_call: bool = False,
+) -> PhoneNumber:
+    """Correct a number on record: a mistyped digit, whose number it is, the relation.
+
+    An empty ``raw_number`` keeps the number and changes only the rest.
+    A changed number is checked again (its status back to "not yet
+    checked"); it may not duplicate another of the patient's numbers.
+    Audited with old and new numbers masked; the tasks are planned again.
+    """
+    _require_contact_edit(actor, during_claimed_call)
+    owner, relation, contact_name = _clean_contact(owner, relation, contact_name)
+    # Empty keeps the number: the form never shows it unmasked.
+    if (raw_number or "").strip():
+        number, line_type = normalize_phone(raw_number)
+    else:
+        number, line_type = phone.number, phone.line_type
+    before = {
+        "number": mask_phone(phone.number),
+        "owner": phone.owner,
+        "relation": phone.relation,
+        "contact_name": phone.contact_name,
+    }
+    if number != phone.number:
+        if PhoneNumber.objects.filter(patient_id=phone.patient_id, number=number).exists():
+            raise ApplicationError(
+                _("%(number)s is already on record for this patient.")
+                % {"number": mask_phone(number)},
+                code="phone_exists",
+            )
+        phone.number, phone.line_type = number, line_type
+        phone.status = PhoneNumber.Status.UNKNOWN
+    phone.owner, phone.relation, phone.contact_name = owner, relation, contact_name
+    phone.full_clean()
+    phone.save()
+    after = {
+        "number": mask_phone(phone.number),
+        "owner": phone.owner,
+        "relation": phone.relation,
+        "contact_name": phone.contact_name,
+    }
+    changes = audit_diff(before, after, masked=set())  # the numbers are masked already
+    if changes:
+        changes["via"] = "call" if during_claimed_call else "page"
+        audit_record(
+            actor=actor,
+            action="update",
+            target=phone,
+            patient_id=phone.patient_id,
+            changes=changes,
+        )
+        _contact_changed(phone.patient_id)
+    return phone
+
+
+@transaction.atomic
+def phone_retire(
+    *, actor: User, phone: PhoneNumber, reason: str = "", during_claimed_call: bool = False
+) -> PhoneNumber:
+    """Stop using a number (the patient changed it, the relative moved away); kept for history.
+
+    A retired number is never dialled or texted again and no longer primary;
+    calls made to it keep pointing at it. Audited with the reason; the
+    patient's open tasks are planned again (to another number, or to "no
+    usable phone").
+    """
+    _require_contact_edit(actor, during_claimed_call)
+    if phone.status == PhoneNumber.Status.RETIRED:
+        return phone
+    before = phone.status
+    phone.status = PhoneNumber.Status.RETIRED
+    was_primary, phone.is_primary = phone.is_primary, False
+    phone.save(update_fields=["status", "is_primary", "updated_at"])
+    if was_primary:
+        successor = (
+            PhoneNumber.objects.filter(patient_id=phone.patient_id, status__in=_USABLE)
+            .order_by("owner", "id")
+            .first()
+        )
+        if successor is not None:
+            PhoneNumber.objects.filter(pk=successor.pk).update(is_primary=True)
+    audit_record(
+        actor=actor,
+        action="update",
+        target=phone,
+        patient_id=phone.patient_id,
+        field="status",
+        changes={
+            "status": [before, phone.status],
+            "number": mask_phone(phone.number),
+            "reason": (reason or "").strip()[:200],
+            "via": "call" if during_claimed_call else "page",
+        },
+    )
+    _contact_changed(phone.patient_id)
+    return phone
+
+
+@transaction.atomic
+def patient_contact_preferences_set(
+    *,
+    actor: User,
+    patient: Patient,
+    preferred_time_start=None,
+    preferred_time_end=None,
+    preferred_time_note: str = "",
+    language_note: str = "",
+    during_claimed_call: bool = False,
+) -> Patient:
+    """Set when the patient likes to be called and how to talk with them (粤语, 听力不好…).
+
+    An end time needs a start time and comes after it (an open end means
+    "from then on"). Through ``patient_update``: audited, and a changed time
+    plans the open tasks again.
+    """
+    _require_contact_edit(actor, during_claimed_call)
+    if preferred_time_end is not None and preferred_time_start is None:
+        raise ApplicationError(
+            _("Give the time the patient can be called from, not only until when."),
+            code="preferred_time_incomplete",
+        )
+    if (
+        preferred_time_start is not None
+        and preferred_time_end is not None
+        and preferred_time_end <= preferred_time_start
+    ):
+        raise ApplicationError(
+            _("The preferred time must end after it starts (e.g. 19:00–21:00)."),
+            code="preferred_time_order",
+        )
+    return patient_update(
+        actor=actor,
+        patient=patient,
+        preferred_time_start=preferred_time_start,
+        preferred_time_end=preferred_time_end,
+        preferred_time_note=(preferred_time_note or "").strip()[:100],
+        language_note=(language_note or "").strip()[:100],
+    )
 
 
 def phone_reveal(*, actor: User, phone: PhoneNumber) -> str:

@@ -12,6 +12,7 @@ urlpatterns = [
         views.phone_reveal,
         name="phone_reveal",
     ),
+    path("<uuid:patient_uuid>/contact/", views.patient_contact, name="contact"),
     path("<uuid:patient_uuid>/id-number/reveal/", views.id_number_reveal, name="id_reveal"),
     path("imports/", views.import_list, name="imports"),
     path("imports/<uuid:run_uuid>/preview/", views.import_preview, name="import_preview"),

@@ -1,15 +1,19 @@
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from huifang.accounts.selectors import department_list
 from huifang.core.errors import ApplicationError
 from huifang.core.phones import dial_string, national_format
-from huifang.patients import actions, selectors, services
-from huifang.patients.models import Encounter
+from huifang.patients import actions, selectors, services, timeline
+from huifang.patients.forms import ContactPreferencesForm, PhoneForm
+from huifang.patients.models import Encounter, Patient, PhoneNumber
 
 PAGE_SIZE = 25
+TIMELINE_LIMIT = timeline.LIMIT
 
 
 def _filters_from(request) -> selectors.PatientFilters:
@@ -53,15 +57,131 @@ def patient_detail(request, patient_uuid):
     services.patient_record_view(actor=request.user, patient=patient)
     context = {
         "patient": patient,
-        "phones": selectors.patient_phones(patient=patient),
         "encounters": selectors.patient_encounters(user=request.user, patient=patient),
         "today": timezone.localdate(),
         "can_reveal_phone": request.user.has_perm("patients.reveal_phone"),
         "can_reveal_id": request.user.has_perm("patients.reveal_id_number"),
         "actions": actions.collect(user=request.user, patient=patient),
+        "timeline": selectors.patient_timeline(
+            user=request.user, patient=patient, kind=request.GET.get("show", "")
+        ),
+        "timeline_limit": TIMELINE_LIMIT,
+        "contact": contact_panel_context(
+            user=request.user,
+            patient=patient,
+            post_url=reverse("patients:contact", args=[patient.uuid]),
+        ),
         "nav_active": "patients",
     }
     return render(request, "patients/patient_detail.html", context)
+
+
+# --- Contact details (also the workbench's panel during a call) ---
+
+
+def contact_panel_context(
+    *,
+    user,
+    patient: Patient,
+    post_url: str,
+    during_claimed_call: bool = False,
+    error: str = "",
+    saved: str = "",
+    phones: list[PhoneNumber] | None = None,
+) -> dict:
+    """What ``patients/_contact_panel.html`` shows: numbers masked, the forms if allowed."""
+    return {
+        "patient": patient,
+        "phones": selectors.patient_phones(patient=patient) if phones is None else phones,
+        "contact_url": post_url,
+        "can_edit_contact": services.contact_edit_allowed(
+            user, during_claimed_call=during_claimed_call
+        ),
+        "can_reveal_phone": user.has_perm("patients.reveal_phone"),
+        "owners": PhoneNumber.Owner.choices,
+        "contact_error": error,
+        "contact_saved": saved,
+    }
+
+
+def _first_error(form) -> str:
+    return next(iter(form.errors.values()))[0]
+
+
+def contact_change(request, *, patient: Patient, during_claimed_call: bool = False) -> str:
+    """Apply the posted change of a number or of the contact preferences; the message to show.
+
+    ``op`` is ``add``, ``correct``, ``retire`` or ``preferences``. Raises
+    ``ApplicationError`` with what to fix; nothing is written then.
+    """
+    op = request.POST.get("op", "")
+    common = {"actor": request.user, "during_claimed_call": during_claimed_call}
+    if op == "preferences":
+        form = ContactPreferencesForm(request.POST)
+        if not form.is_valid():
+            raise ApplicationError(_first_error(form), code="invalid_input")
+        services.patient_contact_preferences_set(patient=patient, **form.cleaned_data, **common)
+        return _("Contact preferences saved.")
+    if op == "add":
+        form = PhoneForm(request.POST)
+        if not form.is_valid():
+            raise ApplicationError(_first_error(form), code="invalid_input")
+        if not form.cleaned_data["number"].strip():
+            raise ApplicationError(_("Type the phone number to add."), code="number_required")
+        services.phone_create(
+            patient=patient,
+            raw_number=form.cleaned_data["number"],
+            owner=form.cleaned_data["owner"],
+            relation=form.cleaned_data["relation"],
+            contact_name=form.cleaned_data["contact_name"],
+            **common,
+        )
+        return _("Phone number added.")
+    if op not in ("correct", "retire"):
+        raise ApplicationError(_("Unknown change; reload the page."), code="unknown_op")
+    try:
+        phone_id = int(request.POST.get("phone") or 0)
+    except ValueError:
+        phone_id = 0
+    phone = selectors.patient_phone_get(
+        user=request.user, patient_uuid=patient.uuid, phone_id=phone_id
+    )
+    if op == "retire":
+        services.phone_retire(phone=phone, reason=request.POST.get("reason", ""), **common)
+        return _("The number is no longer used.")
+    form = PhoneForm(request.POST)
+    if not form.is_valid():
+        raise ApplicationError(_first_error(form), code="invalid_input")
+    services.phone_correct(
+        phone=phone,
+        raw_number=form.cleaned_data["number"],
+        owner=form.cleaned_data["owner"],
+        relation=form.cleaned_data["relation"],
+        contact_name=form.cleaned_data["contact_name"],
+        **common,
+    )
+    return _("Phone number corrected.")
+
+
+@require_http_methods(["GET", "POST"])
+def patient_contact(request, patient_uuid):
+    """The contact panel of the patient page; a POST changes a number or the preferences."""
+    patient = selectors.patient_get(user=request.user, patient_uuid=patient_uuid)
+    url = reverse("patients:contact", args=[patient.uuid])
+    error = saved = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            saved = contact_change(request, patient=patient)
+        except ApplicationError as exc:
+            error, status = exc.message, exc.status
+        patient.refresh_from_db()
+    context = contact_panel_context(
+        user=request.user, patient=patient, post_url=url, error=error, saved=saved
+    )
+    if request.htmx:
+        status = 200  # htmx swaps only 2xx: the panel shows the error
+    return render(request, "patients/_contact_panel.html", context, status=status)
 
 
 @require_POST

@@ -9,10 +9,12 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         # Asks touchpoints' questionnaires on the workbench; stores the call's answers.
-        from huifang.patients import actions
+        from huifang.patients import actions, timeline
         from huifang.surveys import workbench  # noqa: F401
+        from huifang.surveys.selectors import response_timeline_for_patient
 
         actions.register(_patient_actions)
+        timeline.register("response", response_timeline_for_patient)
 
 
 def _patient_actions(*, user, patient) -> list[dict]:

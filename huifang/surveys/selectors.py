@@ -269,3 +269,33 @@ def questionnaire_scores(
         dimensions=scoring.dimension_scores(flat),
         items=items,
     )
+
+
+def response_timeline_for_patient(*, user: User, patient, limit: int) -> list:
+    """The patient's questionnaire answers for the patient page's timeline (one query)."""
+    from django.urls import reverse
+
+    from huifang.patients.timeline import TimelineEntry
+
+    if not user.has_perm("surveys.view_response"):
+        return []
+    responses = (
+        _response_scope(user)
+        .filter(patient_id=patient.pk)
+        .select_related("questionnaire", "recorded_by")
+        .order_by("-submitted_at", "-id")[:limit]
+    )
+    return [
+        TimelineEntry(
+            at=response.submitted_at,
+            kind="response",
+            title=response.questionnaire.title,
+            status=str(_("Voided")) if response.is_void else response.get_channel_display(),
+            tone="secondary" if response.is_void else "info",
+            who=(response.recorded_by.display_name or response.recorded_by.username)
+            if response.recorded_by
+            else "",
+            url=reverse("surveys:response_detail", args=[response.uuid]),
+        )
+        for response in responses
+    ]

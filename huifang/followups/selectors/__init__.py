@@ -365,6 +365,9 @@ def task_reason_zh(
     return "；".join(part for part in parts if part)
 
 
+_PASSED_NOTE = "补录的历史记录"
+
+
 def task_list_for_encounter(
     encounter: Encounter, planned: Iterable[scheduling.PlannedTask] = ()
 ) -> list[dict]:
@@ -372,7 +375,9 @@ def task_list_for_encounter(
 
     ISO dates, reasons in Chinese. A passed record keeps no reason of its
     own: it takes the calendar reasoning of ``planned`` (the rules applied
-    again) when they give the same dates, else says when its window ended.
+    again) when they give the same dates, and always says why no one was
+    contacted — the day it was written and the day its window had ended — with
+    that day as ``recorded_on`` (only passed records carry it).
     """
     order = ("plan__code", "touchpoint__position", "touchpoint__offset_days", "sequence")
     fields = ("channel", "due_from", "due_until", "first_slot")
@@ -385,35 +390,41 @@ def task_list_for_encounter(
     for row in (
         PassedTouchpoint.objects.filter(encounter_id=encounter.pk)
         .order_by(*order)
-        .values(*order, "touchpoint__code", *fields)
+        .values(*order, "touchpoint__code", *fields, "recorded_at")
     ):
         task = by_key.get((row["plan__code"], row["touchpoint__code"], row["sequence"]))
+        reason: dict = {}
         if task is not None and (task.due_from, task.due_until) == (
             row["due_from"],
             row["due_until"],
         ):
-            reason = task.reason()
-        else:
-            reason = {
-                "notes": [
-                    f"补录的历史记录：窗口已于 {row['due_until']:%Y-%m-%d} 结束，"
-                    "不再排队（计入“窗口已过”）"
-                ]
-            }
+            reason = dict(task.reason())
+            # Said below, with the day the record was written.
+            reason["notes"] = [
+                note for note in reason.get("notes", []) if not note.startswith(_PASSED_NOTE)
+            ]
+        recorded_on = timezone.localtime(row.pop("recorded_at"), slots.local_zone()).date()
+        reason.setdefault("notes", []).append(
+            f"{_PASSED_NOTE}：{recorded_on:%Y-%m-%d} 录入本次就诊时，窗口已于 "
+            f"{row['due_until']:%Y-%m-%d} 结束，因此没有安排回访、不再排队（计入“窗口已过”）"
+        )
         rows.append(
             {
                 **row,
                 "status": FollowUpTask.Status.WINDOW_PASSED,
                 "reason": reason,
                 "closed_reason": "",
+                "recorded_on": recorded_on,
             }
         )
     rows.sort(key=lambda row: tuple(row[name] for name in order))
     tasks = []
     for row in rows:
         warning = scheduling.calendar_warning_zh((row["due_from"], row["due_until"]))
+        passed = {"recorded_on": _iso(row["recorded_on"])} if "recorded_on" in row else {}
         tasks.append(
             {
+                **passed,
                 "plan": row["plan__code"],
                 "touchpoint": row["touchpoint__code"],
                 "channel": row["channel"],

@@ -63,6 +63,16 @@ def task_is_held_by_other(task: FollowUpTask, agent, now: datetime) -> bool:
     )
 
 
+def task_is_held_by(task: FollowUpTask, agent, now: datetime) -> bool:
+    """Whether ``agent`` holds a live claim on the pending ``task`` (they are on its call)."""
+    return (
+        task.status == Status.PENDING
+        and task.claimed_by_id == agent.pk
+        and task.lease_expires_at is not None
+        and task.lease_expires_at > now
+    )
+
+
 def _in_scope(agent, task: FollowUpTask) -> bool:
     scope = user_department_scope(agent)
     return scope is ALL_DEPARTMENTS or task.encounter.department_id in scope
@@ -135,6 +145,8 @@ def _end_uncontactable(*, task: FollowUpTask, decision: contact.ContactDecision,
         )
         done = _("The task moved to “No usable phone”.")
     return f"{decision.message}{done}"
+
+
 def task_is_doctor_callback(task: FollowUpTask) -> bool:
     """Whether ``task`` is a doctor's callback (worked by clinicians, not by the agents' queue)."""
     return task.plan.code == DOCTOR_PLAN

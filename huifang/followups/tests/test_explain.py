@@ -191,3 +191,56 @@ def test_repeats_and_readmissions_explain_themselves_once():
     (task,) = schedule_explain(encounter=first)["tasks"]
     assert task["status"] == "cancelled"
     assert task["reason"].count("再次入院") == 1
+
+
+# --- Back-filled touchpoints (passed records) -------------------------------------
+
+
+def _back_filled_stay():
+    """Discharged 1 September, imported on 20 November: the day-3 window ended 9 September."""
+    discharge_plan()
+    stay = make_stay(make_patient(), date(2026, 9, 1), number="ZY-BACKFILL", source_system="his")
+    with frozen(date(2026, 11, 20)):
+        generate(stay)
+    return stay
+
+
+def test_a_back_filled_touchpoint_says_when_it_was_recorded_and_why_no_call():
+    stay = _back_filled_stay()
+    with frozen(date(2026, 12, 7)):
+        (task,) = schedule_explain(encounter=stay)["tasks"]
+    assert task["status"] == "window_passed"
+    assert task["recorded_on"] == "2026-11-20"
+    # The calendar reasoning, then why no call was made, said once.
+    assert task["reason"].startswith("出院 2026-09-01 + 3 天")
+    assert "2026-11-20 录入本次就诊时，窗口已于 2026-09-09 结束，因此没有安排回访" in task["reason"]
+    assert task["reason"].count("补录的历史记录") == 1
+
+
+def test_a_pending_task_carries_no_recorded_day(national_day_stay):
+    with frozen(date(2026, 9, 28)):
+        (task,) = schedule_explain(encounter=national_day_stay)["tasks"]
+    assert "recorded_on" not in task
+
+
+def test_the_command_marks_the_back_filled_touchpoint():
+    _back_filled_stay()
+    with frozen(date(2026, 12, 7)):
+        out, _err = explain_cmd("ZY-BACKFILL")
+    assert "discharge/first-call" in out
+    assert "窗口已过（补录于 2026-11-20，未回访）" in out
+    assert "2026-09-04 → 2026-09-09" in out
+
+
+def test_the_schedule_page_shows_the_back_filled_touchpoint(client, login, personas):
+    stay = _back_filled_stay()
+    from huifang.accounts.models import Department
+
+    stay.department = Department.objects.get(code="MED-W1")
+    stay.save()
+    login("agent")
+    with frozen(date(2026, 12, 7)):
+        html = client.get(f"/followups/encounters/{stay.uuid}/schedule/").content.decode()
+    assert 'data-testid="back-filled"' in html
+    assert "2026-11-20" in html and "2026-09-09" in html
+    assert "没有安排回访" in html

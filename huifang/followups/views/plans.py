@@ -306,6 +306,7 @@ def encounter_schedule(request, encounter_uuid):
             "due_from": _as_date(row.get("due_from")),
             "due_until": _as_date(row.get("due_until")),
             "first_slot": _as_datetime(row.get("first_slot")),
+            "recorded_on": _as_date(row.get("recorded_on")),
             "reasons": _reason_lines(row.get("reason")),
         }
         for row in explanation.get("tasks", [])

@@ -24,6 +24,7 @@ from huifang.followups.forms_workbench import AttemptForm
 from huifang.followups.models import Channel, FollowUpTask
 from huifang.followups.questions import question_set
 from huifang.followups.selectors import assignment as assignment_selectors
+from huifang.followups.selectors import find as find_selectors
 from huifang.followups.selectors import workbench as workbench_selectors
 from huifang.followups.selectors import worklist as worklist_selectors
 from huifang.followups.services import claims
@@ -34,6 +35,7 @@ from huifang.followups.services.outcomes import (
     outcome_takes_answers,
     task_call_windows,
 )
+from huifang.patients import views as patient_views
 
 PAGE_SIZE = 50
 _GROUP_LABELS = {
@@ -126,6 +128,30 @@ def _say_refused(request, refused: list[claims.ContactRefused]) -> None:
         )
 
 
+def find_patient(request):
+    """Find a patient by name, pinyin, initials or a phone's last digits; open their open task.
+
+    One match opens their open task (or their page when they have none);
+    several are listed, each with its task. Typing in the box (htmx) gets
+    the list only.
+    """
+    if not request.user.has_perm("followups.view_followuptask"):
+        raise PermissionDenied
+    q = request.GET.get("q", "").strip()[:50]
+    found = find_selectors.patient_find_with_open_task(user=request.user, q=q)
+    context = {"q": q, "found": found, "nav_active": "home"}
+    if request.htmx:
+        return render(request, "followups/find.html#results", context)
+    if not q:
+        return redirect("home")
+    if len(found) == 1:
+        match = found[0]
+        if match.task is not None:
+            return redirect("followups:task", task_uuid=match.task.uuid)
+        return redirect("patients:detail", patient_uuid=match.patient.uuid)
+    return render(request, "followups/find.html", context)
+
+
 @require_POST
 def task_next(request):
     """ "Next task": claim the best due task and open it."""
@@ -190,6 +216,7 @@ def _workbench_context(
         "followon_reason": task.reason.get("text", "")
         if task.plan.code in (CONDITION_PLAN, DOCTOR_PLAN)
         else "",
+        "contact": _contact_context(request, task, phones=bench.phones, now=now),
         "lease_minutes": claims.lease_length().seconds // 60,
         "nav_active": "home",
     }
@@ -212,6 +239,50 @@ def _followon_context(user, task: FollowUpTask, bench, *, can_work: bool) -> dic
             o.code for o in bench.outcomes if o.patient_effect == o.PatientEffect.DECEASED
         ],
     }
+
+
+def _contact_context(request, task: FollowUpTask, *, phones=None, now=None, **kwargs) -> dict:
+    """The workbench's contact panel: editable by the agent holding the call, or a manager."""
+    return patient_views.contact_panel_context(
+        user=request.user,
+        patient=task.patient,
+        post_url=reverse("followups:task_contact", args=[task.uuid]),
+        during_claimed_call=claims.task_is_held_by(task, request.user, now or timezone.now()),
+        phones=phones,
+        **kwargs,
+    )
+
+
+@require_POST
+def task_contact(request, task_uuid):
+    """A number added, corrected or retired, or the preferred time set, during the call.
+
+    Returns the contact panel and, out of band, the numbers to dial, so the
+    agent can call the new number at once without losing what they typed.
+    """
+    task = worklist_selectors.task_for_user(user=request.user, task_uuid=task_uuid)
+    held = claims.task_is_held_by(task, request.user, timezone.now())
+    error = saved = ""
+    try:
+        saved = patient_views.contact_change(
+            request, patient=task.patient, during_claimed_call=held
+        )
+    except ApplicationError as exc:
+        error = exc.message
+    task.patient.refresh_from_db()
+    phones = workbench_selectors.phones_in_dial_order(task.patient.phones.all())
+    context = _contact_context(request, task, phones=phones, error=error, saved=saved)
+    context.update(
+        {
+            "task": task,
+            "dial_phones": phones,
+            "can_work": request.user.has_perm("followups.work_task")
+            and task.status == FollowUpTask.Status.PENDING
+            and not claims.task_is_held_by_other(task, request.user, timezone.now()),
+            "can_reveal_phone": request.user.has_perm("patients.reveal_phone"),
+        }
+    )
+    return render(request, "followups/_task_contact.html", context)
 
 
 def _reassign_choices(user) -> list[User]:

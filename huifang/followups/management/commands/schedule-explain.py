@@ -84,6 +84,8 @@ class Command(BaseCommand):
             slot = (task["first_slot"] or "")[:16].replace("T", " ")
             channel = scheduling.CHANNEL_LABELS_ZH.get(task["channel"], task["channel"])
             status = STATUS_ZH.get(task["status"], task["status"])
+            if task.get("recorded_on"):  # back-filled: the window had passed when planned
+                status = f"{status}（补录于 {task['recorded_on']}，未回访）"
             self.stdout.write(
                 f"  {task['plan']}/{task['touchpoint']}  {channel}  {status}  "
                 f"{task['due_from']} → {task['due_until']}  首个时段 {slot}"
