@@ -5,6 +5,7 @@ writes a ``CaseEvent`` on the case's timeline and an audit entry, and
 deletes nothing.
 """
 
+from huifang.feedback.services.capture import cases_open_from_call, cases_open_from_response
 from huifang.feedback.services.cases import (
     attachment_add,
     case_create,
@@ -48,6 +49,8 @@ __all__ = [
     "case_verify",
     "case_verify_from_response",
     "case_withdraw",
+    "cases_open_from_call",
+    "cases_open_from_response",
     "cases_remind_and_escalate",
     "deadline_rule_for",
     "notification_mark_read",

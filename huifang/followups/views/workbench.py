@@ -23,7 +23,8 @@ from huifang.followups.questions import question_set
 from huifang.followups.selectors import workbench as workbench_selectors
 from huifang.followups.selectors import worklist as worklist_selectors
 from huifang.followups.services import claims
-from huifang.followups.services.outcomes import attempt_record, outcome_needs_callback
+from huifang.followups.services.outcomes import outcome_needs_callback
+from huifang.workflows import call_record
 
 PAGE_SIZE = 50
 _GROUP_LABELS = {
@@ -189,7 +190,7 @@ def task_record(request, task_uuid):
     try:
         # Answers count only when someone was reached; "no answer" skips them.
         answers = questions.answers() if data["outcome"].counts_as_success else {}
-        attempt_record(
+        call_record(
             task=task,
             outcome=data["outcome"],
             agent=request.user,
