@@ -76,6 +76,43 @@ class AnswerForm(_Styled):
     )
 
 
+class DispositionForm(_Styled):
+    """A clinical red flag's disposition: what was done, what became of the patient, by whom, when."""
+
+    disposition = forms.ChoiceField(
+        label=_("What became of the patient"),
+        choices=[("", "—"), *Case.Disposition.choices],
+    )
+    note = forms.CharField(
+        label=_("What was done"), max_length=4000, widget=forms.Textarea(attrs=_TEXT)
+    )
+    done_by = forms.CharField(label=_("Done by (empty: you)"), required=False, max_length=50)
+    done_on = forms.DateTimeField(
+        label=_("done on"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+
+class MergeForm(_Styled):
+    """Pick the case (the same patient's) this one goes into."""
+
+    into = forms.ModelChoiceField(label=_("Merge into"), queryset=Case.objects.none())
+    note = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, candidates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["into"]
+        field.queryset = candidates if candidates is not None else Case.objects.none()
+        field.label_from_instance = lambda c: (
+            f"{c.number} · {c.created_at:%Y-%m-%d} · {c.get_kind_display()} · "
+            f"{c.get_status_display()} · {c.description[:30]}"
+        )
+
+
 class NoteForm(_Styled):
     note = forms.CharField(
         label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})

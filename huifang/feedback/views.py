@@ -184,8 +184,13 @@ def case_detail(request, case_uuid, *, forms_with_errors: dict | None = None, st
         ),
         "verify": forms.VerifyForm(),
         "close": forms.CloseForm(),
+        "dispose": forms.DispositionForm(),
         **{name: forms.NoteForm() for name in ("return", "reopen", "escalate", "withdraw")},
     }
+    if "merge" in actions:
+        action_forms["merge"] = forms.MergeForm(
+            candidates=selectors.case_merge_candidates(user=request.user, case=case)
+        )
     action_forms.update(forms_with_errors or {})
     may_attach = request.user.has_perm("feedback.add_caseattachment") and (
         workflow.in_own_department(request.user, case)
@@ -223,15 +228,25 @@ def case_step(request, case_uuid, action):
     if action not in workflow.TRANSITIONS:
         raise PermissionDenied
     user = request.user
+    if action == "merge":
+        form = forms.MergeForm(
+            request.POST, candidates=selectors.case_merge_candidates(user=user, case=case)
+        )
+        return _step(request, case, action, form)
     form_class = {
         "triage": forms.TriageForm,
         "answer": forms.AnswerForm,
         "verify": forms.VerifyForm,
         "close": forms.CloseForm,
+        "dispose": forms.DispositionForm,
         "assign": forms.NoteForm,
         "start_verification": forms.NoteForm,
     }.get(action, forms.NoteForm)
-    form = form_class(request.POST)
+    return _step(request, case, action, form_class(request.POST))
+
+
+def _step(request, case, action, form):
+    case_uuid, user = case.uuid, request.user
     if not form.is_valid():
         return case_detail(request, case_uuid, forms_with_errors={action: form}, status=400)
     data = form.cleaned_data
@@ -257,6 +272,10 @@ def case_step(request, case_uuid, action):
             services.case_verify(actor=user, case=case, result=data["result"], note=data["note"])
         elif action == "close":
             services.case_close(actor=user, case=case, note=data["note"], result=data["result"])
+        elif action == "dispose":
+            services.case_dispose(actor=user, case=case, **data)
+        elif action == "merge":
+            services.case_merge(actor=user, case=case, into=data["into"], note=data["note"])
         else:
             _NOTE_STEPS[action](actor=user, case=case, note=data["note"])
     except ApplicationError as exc:

@@ -156,6 +156,11 @@ def case_create(
             Case.Source.API: Case.Channel.OTHER,
         }.get(source, Case.Channel.PHONE)
     straight_to_department = kind == Case.Kind.ESCALATION and department is not None
+    doctor = (
+        notifications.attending_clinician(encounter)
+        if kind == Case.Kind.ESCALATION and encounter is not None
+        else None
+    )
     case = Case(
         kind=kind,
         source=source,
@@ -170,6 +175,7 @@ def case_create(
         task=task,
         attempt=attempt,
         status=Case.Status.WITH_DEPARTMENT if straight_to_department else Case.Status.NEW,
+        assigned_to=doctor,
         reported_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     case.deadline_at = case_deadline(
@@ -200,13 +206,18 @@ def case_create(
                 action="assigned",
                 from_status=Case.Status.NEW,
                 to_status=case.status,
-                note=_("Clinical escalations go to the department at once."),
+                note=(
+                    _("Clinical red flag: to the attending doctor %(name)s.") % {"name": doctor}
+                    if doctor is not None
+                    else _("Clinical escalations go to the department at once.")
+                ),
+                data={"assigned_to": doctor.pk} if doctor is not None else None,
                 at=now,
             )
             notifications.notifications_send(
                 case=case,
-                kind=Notification.Kind.ASSIGNED,
-                recipients=notifications.department_heads(case),
+                kind=Notification.Kind.RED_FLAG,
+                recipients=[doctor, *notifications.department_heads(case)],
                 now=now,
             )
         else:
@@ -229,6 +240,7 @@ def case_create(
                 "severity": case.severity,
                 "status": case.status,
                 "department": department.code if department is not None else None,
+                "assigned_to": doctor.pk if doctor is not None else None,
                 "departments": sorted(d.code for d in involved.values()),
                 "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None,
             },
