@@ -151,8 +151,25 @@ class CaseForm(_Styled):
         ],
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Case.Channel.choices)
+    caller_name = forms.CharField(label=_("Caller's name"), required=False, max_length=50)
+    caller_phone = forms.CharField(
+        label=_("Caller's phone"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    caller_relation = forms.ChoiceField(
+        label=_("Relation to the patient"),
+        required=False,
+        choices=[("", "—"), *Case.CallerRelation.choices],
+    )
+    reference_12345 = forms.CharField(
+        label=_("12345 reference number"), required=False, max_length=40
+    )
     record_number = forms.CharField(
-        label=_("Patient's record number (empty: anonymous)"), required=False, max_length=32
+        label=_("Patient's record number (empty: not a patient on record, or anonymous)"),
+        required=False,
+        max_length=32,
     )
     department = forms.ModelChoiceField(
         label=_("Department concerned"), required=False, queryset=Department.objects.none()
@@ -169,3 +186,11 @@ class CaseForm(_Styled):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = _departments()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") == Case.Source.TRANSFER_12345 and not data.get("reference_12345"):
+            self.add_error(
+                "reference_12345", _("Enter the 12345 reference number of the transferred case.")
+            )
+        return data

@@ -139,7 +139,13 @@ def case_new(request):
                 patient_scope(request.user).filter(record_number=data["record_number"]).first()
             )
             if patient is None:
-                form.add_error("record_number", _("No patient with this record number."))
+                form.add_error(
+                    "record_number",
+                    _(
+                        "No patient with this record number. Leave it empty for a caller "
+                        "who is not a patient on record."
+                    ),
+                )
         if form.is_valid():
             try:
                 case = services.case_create(
@@ -153,9 +159,14 @@ def case_new(request):
                     severity=data["severity"],
                     staff_named=data["staff_named"],
                     description=data["description"],
+                    caller_name=data["caller_name"],
+                    caller_phone=data["caller_phone"],
+                    caller_relation=data["caller_relation"],
+                    reference_12345=data["reference_12345"],
                 )
             except ApplicationError as exc:
-                form.add_error(None, exc.message)
+                field = {"invalid_phone": "caller_phone", "reference_required": "reference_12345"}
+                form.add_error(field.get(exc.code), exc.message)
             else:
                 return redirect("feedback:case_detail", case.uuid)
     return render(request, "feedback/case_form.html", _context(request, "new", form=form))
@@ -283,6 +294,23 @@ def _step(request, case, action, form):
         return case_detail(request, case_uuid, forms_with_errors={action: form}, status=exc.status)
     messages.success(request, _("Saved: %(step)s.") % {"step": workflow.TRANSITIONS[action].label})
     return redirect("feedback:case_detail", case_uuid)
+
+
+@require_POST
+def caller_phone_reveal(request, case_uuid):
+    """The caller's full number (htmx fragment); audited."""
+    from huifang.core.phones import dial_string, national_format
+
+    case = selectors.case_get(user=request.user, case_uuid=case_uuid)
+    try:
+        number = services.case_caller_phone_reveal(actor=request.user, case=case)
+    except ApplicationError as exc:
+        return HttpResponse(exc.message, status=exc.status)
+    return render(
+        request,
+        "feedback/_caller_phone.html",
+        {"display": national_format(number), "dial": dial_string(number)},
+    )
 
 
 @require_POST

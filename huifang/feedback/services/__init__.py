@@ -8,6 +8,7 @@ deletes nothing.
 from huifang.feedback.services.capture import cases_open_from_call, cases_open_from_response
 from huifang.feedback.services.cases import (
     attachment_add,
+    case_caller_phone_reveal,
     case_create,
     case_deadline,
     deadline_rule_for,
@@ -39,6 +40,7 @@ __all__ = [
     "attachment_add",
     "case_answer",
     "case_assign",
+    "case_caller_phone_reveal",
     "case_close",
     "case_create",
     "case_deadline",
