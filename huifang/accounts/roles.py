@@ -63,6 +63,7 @@ _SURVEY_OVERSEE = (
 _FEEDBACK_ANSWER = (
     "feedback.view_case",
     "feedback.answer_case",
+    "feedback.dispose_case",
     "feedback.add_caseattachment",
     "feedback.view_notice",
 )
@@ -76,6 +77,7 @@ _FEEDBACK_MANAGE = (
     "feedback.reopen_case",
     "feedback.escalate_case",
     "feedback.withdraw_case",
+    "feedback.merge_case",
     "feedback.view_notice",
     "feedback.oversee_cases",
     "feedback.view_deadlinerule",
@@ -127,6 +129,7 @@ ROLES: dict[str, Role] = {
                 "followups.view_followuptask",
                 "followups.work_callback_task",
                 "feedback.view_case",
+                "feedback.dispose_case",
             ),
         ),
         Role(

@@ -76,6 +76,43 @@ class AnswerForm(_Styled):
     )
 
 
+class DispositionForm(_Styled):
+    """A clinical red flag's disposition: what was done, what became of the patient, by whom, when."""
+
+    disposition = forms.ChoiceField(
+        label=_("What became of the patient"),
+        choices=[("", "—"), *Case.Disposition.choices],
+    )
+    note = forms.CharField(
+        label=_("What was done"), max_length=4000, widget=forms.Textarea(attrs=_TEXT)
+    )
+    done_by = forms.CharField(label=_("Done by (empty: you)"), required=False, max_length=50)
+    done_on = forms.DateTimeField(
+        label=_("done on"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+
+class MergeForm(_Styled):
+    """Pick the case (the same patient's) this one goes into."""
+
+    into = forms.ModelChoiceField(label=_("Merge into"), queryset=Case.objects.none())
+    note = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, candidates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["into"]
+        field.queryset = candidates if candidates is not None else Case.objects.none()
+        field.label_from_instance = lambda c: (
+            f"{c.number} · {c.created_at:%Y-%m-%d} · {c.get_kind_display()} · "
+            f"{c.get_status_display()} · {c.description[:30]}"
+        )
+
+
 class NoteForm(_Styled):
     note = forms.CharField(
         label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
@@ -114,8 +151,25 @@ class CaseForm(_Styled):
         ],
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Case.Channel.choices)
+    caller_name = forms.CharField(label=_("Caller's name"), required=False, max_length=50)
+    caller_phone = forms.CharField(
+        label=_("Caller's phone"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    caller_relation = forms.ChoiceField(
+        label=_("Relation to the patient"),
+        required=False,
+        choices=[("", "—"), *Case.CallerRelation.choices],
+    )
+    reference_12345 = forms.CharField(
+        label=_("12345 reference number"), required=False, max_length=40
+    )
     record_number = forms.CharField(
-        label=_("Patient's record number (empty: anonymous)"), required=False, max_length=32
+        label=_("Patient's record number (empty: not a patient on record, or anonymous)"),
+        required=False,
+        max_length=32,
     )
     department = forms.ModelChoiceField(
         label=_("Department concerned"), required=False, queryset=Department.objects.none()
@@ -132,3 +186,11 @@ class CaseForm(_Styled):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = _departments()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") == Case.Source.TRANSFER_12345 and not data.get("reference_12345"):
+            self.add_error(
+                "reference_12345", _("Enter the 12345 reference number of the transferred case.")
+            )
+        return data

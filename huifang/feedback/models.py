@@ -43,6 +43,7 @@ class Case(models.Model):
         CLOSED = "closed", _("Closed")
         ESCALATED = "escalated", _("Escalated")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        MERGED = "merged", _("Merged into another case")
 
     OPEN = (
         Status.NEW,
@@ -80,6 +81,22 @@ class Case(models.Model):
         FOOD = "food", _("Food")
         CLINICAL = "clinical", _("Clinical condition")
         OTHER = "other", _("Other")
+
+    class Disposition(models.TextChoices):
+        """What became of a clinical red flag (the doctor's disposition)."""
+
+        SEEN = "seen", _("Patient seen by a doctor")
+        ADVISED_VISIT = "advised_visit", _("Advised to come to hospital")
+        ADMITTED = "admitted", _("Admitted")
+        PHONE_ADVICE = "phone_advice", _("Advice by phone, no visit needed")
+
+    class CallerRelation(models.TextChoices):
+        SELF = "self", _("The patient")
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Son or daughter")
+        PARENT = "parent", _("Parent")
+        RELATIVE = "relative", _("Other relative")
+        OTHER = "other", pgettext_lazy("caller relation", "Other")
 
     class Severity(models.TextChoices):
         LOW = "low", _("Low")
@@ -139,6 +156,25 @@ class Case(models.Model):
         Department, verbose_name=_("departments involved"), blank=True, related_name="+"
     )
     staff_named = models.CharField(_("staff named"), max_length=200, blank=True)
+    # A clinical red flag goes to the attending doctor by name (matched to a clinician).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("doctor responsible"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Who called the hotline (not necessarily the patient, nor a patient on record).
+    caller_name = models.CharField(_("caller's name"), max_length=50, blank=True)
+    caller_phone = models.CharField(_("caller's phone (E.164)"), max_length=20, blank=True)
+    caller_relation = models.CharField(
+        _("caller's relation to the patient"),
+        max_length=20,
+        choices=CallerRelation.choices,
+        blank=True,
+    )
+    reference_12345 = models.CharField(_("12345 reference number"), max_length=40, blank=True)
     channel = models.CharField(
         _("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE
     )
@@ -168,6 +204,22 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    # A clinical red flag's disposition: what was done, by whom, when.
+    disposition = models.CharField(
+        _("disposition"), max_length=20, choices=Disposition.choices, blank=True
+    )
+    disposition_note = models.TextField(_("what was done"), blank=True)
+    disposed_by_name = models.CharField(_("done by"), max_length=50, blank=True)
+    disposed_on = models.DateTimeField(_("done on"), null=True, blank=True)
+    # A case merged into another (same patient): closed, its timeline kept.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
     )
     # The verification with the patient.
     verification_task = models.ForeignKey(
@@ -207,12 +259,23 @@ class Case(models.Model):
             ("reopen_case", "Can reopen closed cases"),
             ("escalate_case", "Can escalate cases"),
             ("withdraw_case", "Can record a case withdrawn"),
+            ("merge_case", "Can merge a case into another of the same patient"),
+            ("dispose_case", "Can record the disposition of a clinical red flag"),
             ("view_notice", "Can view the monthly department notice"),
             ("oversee_cases", "Can view the quality overview of cases"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def number(self) -> str:
+        """How staff refer to a case: #N."""
+        return f"#{self.pk}"
+
+    @property
+    def is_red_flag(self) -> bool:
+        return self.kind == self.Kind.ESCALATION
 
     @property
     def is_open(self) -> bool:
@@ -253,6 +316,10 @@ class CaseEvent(models.Model):
         REOPENED = "reopened", _("Reopened")
         ESCALATED = "escalated", _("Escalated")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        MERGED = "merged", _("Merged into another case")
+        MERGED_IN = "merged_in", _("Another case merged into this one")
+        DISPOSED = "disposed", _("Clinical disposition recorded")
+        JOINED = "joined", _("Questionnaire answer added")
         ATTACHED = "attached", _("Attachment added")
         REMINDED = "reminded", _("Reminder sent")
         OVERDUE = "overdue", _("Overdue: reported to the office")
@@ -378,6 +445,7 @@ class Notification(models.Model):
         ESCALATED = "escalated", _("A case was escalated")
         REOPENED = "reopened", _("A case was reopened")
         VERIFIED = "verified", _("The patient was called back")
+        RED_FLAG = "red_flag", _("Clinical red flag")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

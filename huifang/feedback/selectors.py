@@ -60,7 +60,7 @@ def _with_overdue(cases: QuerySet[Case], now: datetime) -> QuerySet[Case]:
 
 
 def _for_lists(cases: QuerySet[Case]) -> QuerySet[Case]:
-    return cases.select_related("patient", "department", "reported_by")
+    return cases.select_related("patient", "department", "reported_by", "assigned_to")
 
 
 def case_list(*, user, filters: CaseFilters) -> QuerySet[Case]:
@@ -120,9 +120,12 @@ def case_get(*, user, case_uuid) -> Case:
             "reported_by",
             "answered_by",
             "verification_task",
+            "assigned_to",
+            "merged_into",
         )
         .prefetch_related(
             "departments",
+            "merged_cases",
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
             Prefetch("attachments", queryset=CaseAttachment.objects.select_related("uploaded_by")),
         )
@@ -132,6 +135,18 @@ def case_get(*, user, case_uuid) -> Case:
     if case is None:
         raise Http404
     return case
+
+
+def case_merge_candidates(*, user, case: Case) -> QuerySet[Case]:
+    """The same patient's other open cases the user may see: where ``case`` can be merged."""
+    if case.patient_id is None:
+        return Case.objects.none()
+    return (
+        _scoped(user)
+        .filter(patient_id=case.patient_id, status__in=Case.OPEN)
+        .exclude(pk=case.pk)
+        .order_by("created_at", "id")
+    )
 
 
 def attachment_get(*, user, case_uuid, attachment_uuid) -> CaseAttachment:
@@ -145,6 +160,41 @@ def attachment_get(*, user, case_uuid, attachment_uuid) -> CaseAttachment:
     return attachment
 
 
+# --- Clinical red flags --------------------------------------------------------------
+
+RED_FLAG_OPEN = (Case.Status.NEW, Case.Status.WITH_DEPARTMENT, Case.Status.ESCALATED)
+
+
+def case_red_flags_open(*, user, limit: int = 100) -> list[Case]:
+    """Open clinical red flags sent to the user by name or in the user's departments.
+
+    The ones sent to the user first, then the oldest first: they head every
+    inbox and the clinicians' start page.
+    """
+    if not user.has_perm("feedback.view_case"):
+        return []
+    mine = Q(assigned_to=user)
+    scope = user_department_scope(user)
+    visible = (
+        Case.objects.all()
+        if scope is ALL_DEPARTMENTS
+        else Case.objects.filter(mine | _in_departments(scope))
+    )
+    now = timezone.now()
+    return list(
+        _with_overdue(
+            visible.filter(kind=Case.Kind.ESCALATION, status__in=RED_FLAG_OPEN)
+            .select_related("patient", "department", "reported_by", "assigned_to", "encounter")
+            .annotate(
+                for_me=SqlCase(
+                    When(mine, then=Value(True)), default=Value(False), output_field=BooleanField()
+                )
+            ),
+            now,
+        ).order_by("-for_me", "created_at", "id")[:limit]
+    )
+
+
 # --- The department head's inbox -----------------------------------------------------
 
 
@@ -155,8 +205,11 @@ def inbox(*, user, limit: int = 100) -> dict[str, list[Case]]:
     now = timezone.now()
     cases = _with_overdue(_for_lists(_scoped(user)), now)
     return {
+        "red_flags": case_red_flags_open(user=user, limit=limit),
         "to_answer": list(
-            cases.filter(status=Case.Status.WITH_DEPARTMENT).order_by("deadline_at", "id")[:limit]
+            cases.filter(status=Case.Status.WITH_DEPARTMENT)
+            .exclude(kind=Case.Kind.ESCALATION)
+            .order_by("deadline_at", "id")[:limit]
         ),
         "answered": list(
             cases.filter(status__in=(Case.Status.ANSWERED, Case.Status.VERIFYING)).order_by(

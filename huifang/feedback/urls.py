@@ -16,6 +16,11 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("<uuid:case_uuid>/", views.case_detail, name="case_detail"),
+    path(
+        "<uuid:case_uuid>/caller-phone/reveal/",
+        views.caller_phone_reveal,
+        name="caller_phone_reveal",
+    ),
     path("<uuid:case_uuid>/attachments/", views.attachment_upload, name="attachment_upload"),
     path(
         "<uuid:case_uuid>/attachments/<uuid:attachment_uuid>/",

@@ -139,7 +139,13 @@ def case_new(request):
                 patient_scope(request.user).filter(record_number=data["record_number"]).first()
             )
             if patient is None:
-                form.add_error("record_number", _("No patient with this record number."))
+                form.add_error(
+                    "record_number",
+                    _(
+                        "No patient with this record number. Leave it empty for a caller "
+                        "who is not a patient on record."
+                    ),
+                )
         if form.is_valid():
             try:
                 case = services.case_create(
@@ -153,9 +159,14 @@ def case_new(request):
                     severity=data["severity"],
                     staff_named=data["staff_named"],
                     description=data["description"],
+                    caller_name=data["caller_name"],
+                    caller_phone=data["caller_phone"],
+                    caller_relation=data["caller_relation"],
+                    reference_12345=data["reference_12345"],
                 )
             except ApplicationError as exc:
-                form.add_error(None, exc.message)
+                field = {"invalid_phone": "caller_phone", "reference_required": "reference_12345"}
+                form.add_error(field.get(exc.code), exc.message)
             else:
                 return redirect("feedback:case_detail", case.uuid)
     return render(request, "feedback/case_form.html", _context(request, "new", form=form))
@@ -184,8 +195,13 @@ def case_detail(request, case_uuid, *, forms_with_errors: dict | None = None, st
         ),
         "verify": forms.VerifyForm(),
         "close": forms.CloseForm(),
+        "dispose": forms.DispositionForm(),
         **{name: forms.NoteForm() for name in ("return", "reopen", "escalate", "withdraw")},
     }
+    if "merge" in actions:
+        action_forms["merge"] = forms.MergeForm(
+            candidates=selectors.case_merge_candidates(user=request.user, case=case)
+        )
     action_forms.update(forms_with_errors or {})
     may_attach = request.user.has_perm("feedback.add_caseattachment") and (
         workflow.in_own_department(request.user, case)
@@ -223,15 +239,25 @@ def case_step(request, case_uuid, action):
     if action not in workflow.TRANSITIONS:
         raise PermissionDenied
     user = request.user
+    if action == "merge":
+        form = forms.MergeForm(
+            request.POST, candidates=selectors.case_merge_candidates(user=user, case=case)
+        )
+        return _step(request, case, action, form)
     form_class = {
         "triage": forms.TriageForm,
         "answer": forms.AnswerForm,
         "verify": forms.VerifyForm,
         "close": forms.CloseForm,
+        "dispose": forms.DispositionForm,
         "assign": forms.NoteForm,
         "start_verification": forms.NoteForm,
     }.get(action, forms.NoteForm)
-    form = form_class(request.POST)
+    return _step(request, case, action, form_class(request.POST))
+
+
+def _step(request, case, action, form):
+    case_uuid, user = case.uuid, request.user
     if not form.is_valid():
         return case_detail(request, case_uuid, forms_with_errors={action: form}, status=400)
     data = form.cleaned_data
@@ -257,6 +283,10 @@ def case_step(request, case_uuid, action):
             services.case_verify(actor=user, case=case, result=data["result"], note=data["note"])
         elif action == "close":
             services.case_close(actor=user, case=case, note=data["note"], result=data["result"])
+        elif action == "dispose":
+            services.case_dispose(actor=user, case=case, **data)
+        elif action == "merge":
+            services.case_merge(actor=user, case=case, into=data["into"], note=data["note"])
         else:
             _NOTE_STEPS[action](actor=user, case=case, note=data["note"])
     except ApplicationError as exc:
@@ -264,6 +294,23 @@ def case_step(request, case_uuid, action):
         return case_detail(request, case_uuid, forms_with_errors={action: form}, status=exc.status)
     messages.success(request, _("Saved: %(step)s.") % {"step": workflow.TRANSITIONS[action].label})
     return redirect("feedback:case_detail", case_uuid)
+
+
+@require_POST
+def caller_phone_reveal(request, case_uuid):
+    """The caller's full number (htmx fragment); audited."""
+    from huifang.core.phones import dial_string, national_format
+
+    case = selectors.case_get(user=request.user, case_uuid=case_uuid)
+    try:
+        number = services.case_caller_phone_reveal(actor=request.user, case=case)
+    except ApplicationError as exc:
+        return HttpResponse(exc.message, status=exc.status)
+    return render(
+        request,
+        "feedback/_caller_phone.html",
+        {"display": national_format(number), "dial": dial_string(number)},
+    )
 
 
 @require_POST

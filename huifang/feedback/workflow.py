@@ -25,6 +25,12 @@ class Transition:
     target: str | None
     # The acting user must belong to one of the case's departments (answers).
     own_department: bool = False
+    # The kinds of case the step is for (empty: every kind).
+    kinds: tuple[str, ...] = ()
+
+
+K = Case.Kind
+_NOT_RED_FLAGS = (K.COMPLAINT, K.SUGGESTION, K.PRAISE)
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -45,6 +51,18 @@ TRANSITIONS: dict[str, Transition] = {
             (S.WITH_DEPARTMENT,),
             S.ANSWERED,
             own_department=True,
+            kinds=_NOT_RED_FLAGS,
+        ),
+        # A clinical red flag is not answered with a reply to a complaint: the
+        # doctor records what was done, and that closes it.
+        Transition(
+            "dispose",
+            _("Record the clinical disposition"),
+            "feedback.dispose_case",
+            (S.WITH_DEPARTMENT, S.ESCALATED),
+            S.CLOSED,
+            own_department=True,
+            kinds=(K.ESCALATION,),
         ),
         Transition(
             "return",
@@ -83,6 +101,13 @@ TRANSITIONS: dict[str, Transition] = {
             S.ESCALATED,
         ),
         Transition(
+            "merge",
+            _("Merge into another case"),
+            "feedback.merge_case",
+            tuple(Case.OPEN),
+            S.MERGED,
+        ),
+        Transition(
             "withdraw",
             _("Withdrawn by the patient"),
             "feedback.withdraw_case",
@@ -108,14 +133,26 @@ def in_own_department(user, case: Case) -> bool:
     return bool(scope & case_department_ids(case))
 
 
+def fits_kind(case: Case, action: str) -> bool:
+    kinds = TRANSITIONS[action].kinds
+    return not kinds or case.kind in kinds
+
+
+def in_charge(user, case: Case) -> bool:
+    """The case's own departments, or the doctor a red flag was sent to by name."""
+    if case.assigned_to_id is not None and case.assigned_to_id == getattr(user, "pk", None):
+        return True
+    return in_own_department(user, case)
+
+
 def may(user, case: Case, action: str) -> bool:
-    """Whether ``user`` may take ``case`` along ``action`` now (status, role, department)."""
+    """Whether ``user`` may take ``case`` along ``action`` now (status, kind, role, department)."""
     transition = TRANSITIONS[action]
-    if case.status not in transition.sources:
+    if case.status not in transition.sources or not fits_kind(case, action):
         return False
     if not user.has_perm(transition.permission):
         return False
-    return not transition.own_department or in_own_department(user, case)
+    return not transition.own_department or in_charge(user, case)
 
 
 def allowed_actions(user, case: Case) -> list[Transition]:

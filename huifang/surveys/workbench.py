@@ -2,12 +2,12 @@
 
 Follow-ups cannot import surveys, so this module plugs into it: a question
 provider (``followups.questions``) that renders the questionnaire a
-touchpoint names, and a receiver of ``attempt_recorded`` that stores the
-answers as a phone ``Response`` in the same transaction as the call.
+touchpoint names, and ``response_record_from_call``, which the call-recording
+workflow (``huifang.workflows.call_record``) calls to store the answers as a
+phone ``Response`` in the same transaction as the call.
 """
 
 from django.conf import settings
-from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import translation
@@ -16,10 +16,9 @@ from django.utils.translation import gettext as _
 
 from huifang.core.errors import ApplicationError
 from huifang.followups import questions
-from huifang.followups.signals import attempt_recorded
 from huifang.surveys import answers as answer_rules
 from huifang.surveys.forms import answers_from_post, values_for_display
-from huifang.surveys.models import ItemKind, Questionnaire, SurveyChannel
+from huifang.surveys.models import ItemKind, Questionnaire, Response, SurveyChannel
 from huifang.surveys.selectors import questionnaire_active
 from huifang.surveys.services import response_record
 
@@ -111,13 +110,18 @@ def questionnaire_questions(*, task, data=None):
     return QuestionnaireQuestions(task=task, questionnaire=questionnaire, data=data)
 
 
-@receiver(attempt_recorded, dispatch_uid="surveys.response_from_call")
-def response_from_call(sender, attempt, task, agent, **kwargs) -> None:
+def response_record_from_call(*, attempt, task, agent) -> Response | None:
+    """Store the questionnaire asked on a recorded call as a phone response; ``None`` if none.
+
+    Called inside the call's transaction. The flagged answers are not
+    announced: the call-recording workflow opens their cases together with
+    what the agent captured (one case per call and topic).
+    """
     asked = attempt.answers or {}
     if "questionnaire" not in asked or not asked.get("answers"):
-        return
+        return None
     questionnaire = Questionnaire.objects.get(code=asked["questionnaire"], version=asked["version"])
-    response_record(
+    return response_record(
         actor=agent,
         questionnaire=questionnaire,
         answers=asked["answers"],
@@ -125,4 +129,5 @@ def response_from_call(sender, attempt, task, agent, **kwargs) -> None:
         patient=task.patient,
         encounter=task.encounter,
         task=task,
+        announce=False,
     )

@@ -5,8 +5,10 @@ writes a ``CaseEvent`` on the case's timeline and an audit entry, and
 deletes nothing.
 """
 
+from huifang.feedback.services.capture import cases_open_from_call, cases_open_from_response
 from huifang.feedback.services.cases import (
     attachment_add,
+    case_caller_phone_reveal,
     case_create,
     case_deadline,
     deadline_rule_for,
@@ -20,7 +22,9 @@ from huifang.feedback.services.transitions import (
     case_answer,
     case_assign,
     case_close,
+    case_dispose,
     case_escalate,
+    case_merge,
     case_reopen,
     case_return,
     case_triage,
@@ -36,10 +40,13 @@ __all__ = [
     "attachment_add",
     "case_answer",
     "case_assign",
+    "case_caller_phone_reveal",
     "case_close",
     "case_create",
     "case_deadline",
+    "case_dispose",
     "case_escalate",
+    "case_merge",
     "case_reopen",
     "case_return",
     "case_triage",
@@ -48,6 +55,8 @@ __all__ = [
     "case_verify",
     "case_verify_from_response",
     "case_withdraw",
+    "cases_open_from_call",
+    "cases_open_from_response",
     "cases_remind_and_escalate",
     "deadline_rule_for",
     "notification_mark_read",

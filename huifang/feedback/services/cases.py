@@ -103,6 +103,21 @@ def event_record(
     )
 
 
+def _caller_phone(raw: str) -> str:
+    from huifang.core.phones import InvalidPhoneNumber, normalize_phone
+
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        return normalize_phone(raw)[0]
+    except InvalidPhoneNumber as exc:
+        raise ApplicationError(
+            _("The caller's phone number is not a number we can call: check the digits."),
+            code="invalid_phone",
+        ) from exc
+
+
 def case_create(
     *,
     actor,
@@ -119,9 +134,18 @@ def case_create(
     channel: str = "",
     task=None,
     attempt=None,
+    caller_name: str = "",
+    caller_phone: str = "",
+    caller_relation: str = "",
+    reference_12345: str = "",
     now: datetime | None = None,
 ) -> Case:
     """Record a complaint, suggestion, praise or clinical escalation; audited.
+
+    A hotline or 12345 case may name the caller (who need not be a patient
+    on record): name, phone (stored E.164; ``invalid_phone`` when it is not
+    a number), relation to the patient, and the 12345 reference number
+    (required for a 12345 transfer: ``reference_required``).
 
     The department defaults to the encounter's; the deadline follows
     ``case_deadline``. A clinical escalation goes straight to its
@@ -137,6 +161,13 @@ def case_create(
             _("Describe the complaint, suggestion or condition in a sentence or two."),
             code="description_required",
             details={"kind": kind},
+        )
+    caller_phone = _caller_phone(caller_phone)
+    reference_12345 = (reference_12345 or "").strip()
+    if source == Case.Source.TRANSFER_12345 and not reference_12345:
+        raise ApplicationError(
+            _("Enter the 12345 reference number of the transferred case."),
+            code="reference_required",
         )
     if kind == Case.Kind.ESCALATION and not category:
         category = Case.Category.CLINICAL
@@ -156,6 +187,11 @@ def case_create(
             Case.Source.API: Case.Channel.OTHER,
         }.get(source, Case.Channel.PHONE)
     straight_to_department = kind == Case.Kind.ESCALATION and department is not None
+    doctor = (
+        notifications.attending_clinician(encounter)
+        if kind == Case.Kind.ESCALATION and encounter is not None
+        else None
+    )
     case = Case(
         kind=kind,
         source=source,
@@ -170,6 +206,11 @@ def case_create(
         task=task,
         attempt=attempt,
         status=Case.Status.WITH_DEPARTMENT if straight_to_department else Case.Status.NEW,
+        assigned_to=doctor,
+        caller_name=(caller_name or "").strip(),
+        caller_phone=caller_phone,
+        caller_relation=caller_relation or "",
+        reference_12345=reference_12345,
         reported_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     case.deadline_at = case_deadline(
@@ -200,13 +241,18 @@ def case_create(
                 action="assigned",
                 from_status=Case.Status.NEW,
                 to_status=case.status,
-                note=_("Clinical escalations go to the department at once."),
+                note=(
+                    _("Clinical red flag: to the attending doctor %(name)s.") % {"name": doctor}
+                    if doctor is not None
+                    else _("Clinical escalations go to the department at once.")
+                ),
+                data={"assigned_to": doctor.pk} if doctor is not None else None,
                 at=now,
             )
             notifications.notifications_send(
                 case=case,
-                kind=Notification.Kind.ASSIGNED,
-                recipients=notifications.department_heads(case),
+                kind=Notification.Kind.RED_FLAG,
+                recipients=[doctor, *notifications.department_heads(case)],
                 now=now,
             )
         else:
@@ -229,6 +275,9 @@ def case_create(
                 "severity": case.severity,
                 "status": case.status,
                 "department": department.code if department is not None else None,
+                "assigned_to": doctor.pk if doctor is not None else None,
+                "caller_phone": "***" if caller_phone else None,
+                "reference_12345": reference_12345 or None,
                 "departments": sorted(d.code for d in involved.values()),
                 "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None,
             },
@@ -291,3 +340,17 @@ def attachment_add(*, actor, case: Case, upload) -> CaseAttachment:
             changes={"case": str(case.uuid), "size": attachment.size, "type": extension},
         )
     return attachment
+
+
+def case_caller_phone_reveal(*, actor, case: Case) -> str:
+    """The caller's full number, to call them back; for roles that may see numbers, audited."""
+    if not actor.has_perm("patients.reveal_phone"):
+        raise PermissionDenied(_("Your role may not see the full phone number."))
+    audit_record(
+        actor=actor,
+        action="reveal",
+        target=case,
+        patient_id=case.patient_id,
+        field="caller_phone",
+    )
+    return case.caller_phone

@@ -36,6 +36,27 @@ def department_heads(case: Case) -> list[User]:
     return list(_with_perm("feedback.answer_case").filter(departments__in=ids).distinct())
 
 
+def attending_clinician(encounter) -> User | None:
+    """The attending doctor of ``encounter`` as a user: a clinician of its department, by name.
+
+    The hospital system gives the attending doctor as a name (``主治医师``);
+    the active user who may dispose of red flags, has that full name and
+    works in the encounter's department (or a department above its ward) is
+    that doctor. ``None`` when nobody matches: the department heads still
+    see the red flag.
+    """
+    name = (getattr(encounter, "attending_doctor", "") or "").strip()
+    if not name or encounter.department_id is None:
+        return None
+    ids = _with_ancestors([encounter.department_id])
+    return (
+        _with_perm("feedback.dispose_case")
+        .filter(is_active=True, display_name=name, departments__in=ids)
+        .order_by("pk")
+        .first()
+    )
+
+
 def service_managers() -> list[User]:
     return list(_with_perm("feedback.triage_case"))
 

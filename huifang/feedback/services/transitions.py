@@ -37,6 +37,8 @@ _RELATIONS = [
     "reported_by",
     "answered_by",
     "verification_task",
+    "assigned_to",
+    "merged_into",
 ]
 
 
@@ -54,6 +56,12 @@ def _check(actor, case: Case, action: str) -> None:
             code="transition_not_allowed",
             details={"action": action},
         )
+    if not workflow.fits_kind(case, action):
+        raise ApplicationError(
+            _("This step is not for a case of this kind."),
+            code="wrong_kind",
+            details={"kind": case.kind, "action": action},
+        )
     if case.status not in transition.sources:
         raise Conflict(
             _("This case is now “%(status)s”; this step is not possible any more. Reload the page.")
@@ -61,7 +69,7 @@ def _check(actor, case: Case, action: str) -> None:
             code="invalid_transition",
             details={"status": case.status, "action": action},
         )
-    if transition.own_department and not workflow.in_own_department(actor, case):
+    if transition.own_department and not workflow.in_charge(actor, case):
         raise PermissionDenied(
             _("Your role may not take this step on this case."),
             code="transition_not_allowed",
@@ -95,7 +103,7 @@ def _move(
     """Save the case in its new status, with its timeline line and audit entry."""
     from_status = case.status
     case.status = to_status
-    if to_status in (S.CLOSED, S.WITHDRAWN):
+    if to_status in (S.CLOSED, S.WITHDRAWN, S.MERGED):
         case.closed_at = now
     # The related rows were read under the lock: checking each key again costs a query apiece.
     case.full_clean(exclude=_RELATIONS, validate_unique=False, validate_constraints=False)
@@ -673,4 +681,153 @@ def case_withdraw(*, actor, case: Case, note: str, now: datetime | None = None) 
             note=note,
         )
         _cancel_verification_task(case, actor, "case_withdrawn")
+    return case
+
+
+# A disposition entered a little ahead of the server clock (a slow PC) is accepted.
+_FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def case_dispose(
+    *,
+    actor,
+    case: Case,
+    disposition: str,
+    note: str,
+    done_by: str = "",
+    done_on: datetime | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """The doctor records what was done about a clinical red flag; that closes it.
+
+    ``disposition``: the patient was seen, advised to come in, admitted, or
+    advised by phone; ``note``: what was done; ``done_by`` (default: the
+    actor's name) and ``done_on`` (default: now) say by whom and when. Only
+    for red flags, by the doctor it was sent to or a clinician or head of
+    its department. The service managers are notified; the time counts as
+    the department's answer (late when after the deadline). Raises
+    ``ApplicationError`` ``disposition_required``, ``note_required``,
+    ``done_in_future``.
+    """
+    now = now or timezone.now()
+    if disposition not in Case.Disposition.values:
+        raise ApplicationError(
+            _("Choose what became of the patient: seen, advised to come in, admitted or advised."),
+            code="disposition_required",
+        )
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError(
+            _("Write what was done for the patient: it goes on the case's timeline."),
+            code="note_required",
+            details={"action": "dispose"},
+        )
+    done_on = done_on or now
+    if done_on > now + _FUTURE_TOLERANCE:
+        raise ApplicationError(
+            _("The time it was done cannot be in the future."), code="done_in_future"
+        )
+    with transaction.atomic():
+        case = _locked(case)
+        _check(actor, case, "dispose")
+        done_by = (done_by or "").strip() or str(actor or "")
+        case.disposition, case.disposition_note = disposition, note
+        case.disposed_by_name, case.disposed_on = done_by[:50], done_on
+        case.answered_at, case.answered_by = now, actor
+        late = bool(case.deadline_at and now > case.deadline_at)
+        _move(
+            case=case,
+            actor=actor,
+            action="dispose",
+            event_action="disposed",
+            to_status=S.CLOSED,
+            now=now,
+            note=note,
+            data={
+                "disposition": disposition,
+                "done_by": done_by,
+                "done_on": done_on.isoformat(),
+                "late": late,
+            },
+            changes={"disposition": disposition, "late": late},
+        )
+        notifications.notifications_send(
+            case=case,
+            kind=Notification.Kind.ANSWERED,
+            recipients=notifications.service_managers(),
+            now=now,
+        )
+    return case
+
+
+def case_merge(
+    *, actor, case: Case, into: Case, note: str = "", now: datetime | None = None
+) -> Case:
+    """Merge ``case`` into ``into`` (the same patient's): it closes as "merged into #N".
+
+    The merged case keeps its timeline and links to the one it went into,
+    which gets a line saying so; the departments involved are added to it;
+    a pending verification call of the merged case is cancelled. Service
+    managers only; both are audited. Raises ``ApplicationError``
+    ``merge_same_case``, ``merge_other_patient`` or ``merge_target_closed``.
+    """
+    now = now or timezone.now()
+    if case.pk == into.pk:
+        raise ApplicationError(
+            _("Choose another case to merge this one into."), code="merge_same_case"
+        )
+    with transaction.atomic():
+        # Lock both in a fixed order, so two managers merging crosswise cannot deadlock.
+        locked = {
+            c.pk: c
+            for c in Case.objects.select_for_update()
+            .filter(pk__in=[case.pk, into.pk])
+            .order_by("pk")
+        }
+        case, into = locked[case.pk], locked[into.pk]
+        _check(actor, case, "merge")
+        if case.patient_id is None or case.patient_id != into.patient_id:
+            raise ApplicationError(
+                _("Only cases of the same patient can be merged."), code="merge_other_patient"
+            )
+        if into.status not in Case.OPEN:
+            raise Conflict(
+                _("Case %(number)s is “%(status)s”: merge into an open case.")
+                % {"number": into.number, "status": into.get_status_display()},
+                code="merge_target_closed",
+            )
+        note = (note or "").strip()
+        case.merged_into = into
+        _move(
+            case=case,
+            actor=actor,
+            action="merge",
+            event_action="merged",
+            to_status=S.MERGED,
+            now=now,
+            note=note or _("Merged into %(number)s.") % {"number": into.number},
+            data={"into": into.pk, "into_uuid": str(into.uuid)},
+            changes={"merged_into": into.pk},
+        )
+        involved = workflow.case_department_ids(case) - workflow.case_department_ids(into)
+        if involved:
+            into.departments.add(*involved)
+        into.save(update_fields=["updated_at"])
+        event_record(
+            case=into,
+            actor=actor,
+            action="merged_in",
+            note=note or _("Case %(number)s was merged into this one.") % {"number": case.number},
+            data={"case": case.pk, "case_uuid": str(case.uuid)},
+            at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="update",
+            target=into,
+            patient_id=into.patient_id,
+            field="merged_cases",
+            changes={"merged_in": case.pk, "departments_added": sorted(involved)},
+        )
+        _cancel_verification_task(case, actor, "case_merged")
     return case

@@ -198,7 +198,7 @@ def test_a_verification_folded_in_before_is_asked_again(personas, answered):
     queued again once that call is done."""
     from huifang.followups.models import FollowUpTask, Outcome
     from huifang.followups.services.generation import tasks_generate_for_encounters
-    from huifang.followups.services.outcomes import attempt_record
+    from huifang.workflows import call_record
 
     case = verifying(personas, answered)
     first = case.verification_task
@@ -211,7 +211,7 @@ def test_a_verification_folded_in_before_is_asked_again(personas, answered):
     )
     FollowUpTask.objects.filter(pk=first.pk).update(status="merged", merged_into=keeper)
 
-    attempt_record(
+    call_record(
         task=keeper,
         outcome=Outcome.objects.get(code="reached_patient"),
         agent=personas["agent"],

@@ -34,7 +34,17 @@ ALLOWED = {
     "reopen": {"manager", "quality"},
     "escalate": {"manager", "quality"},
     "withdraw": {"manager"},
+    # A clinical red flag's disposition: its department's clinicians and heads.
+    "dispose": {"doctor", "head_medicine"},
+    "merge": {"manager"},
 }
+
+
+def ready(case, action):
+    """The case as the step needs it: a red flag for the disposition."""
+    transition = workflow.TRANSITIONS[action]
+    fields = {"kind": Case.Kind.ESCALATION} if Case.Kind.ESCALATION in transition.kinds else {}
+    return put(case, transition.sources[0], **fields)
 
 
 def take(action, *, actor, case, departments):
@@ -57,6 +67,20 @@ def take(action, *, actor, case, departments):
         "reopen": lambda: services.case_reopen(actor=actor, case=case, note="患者再次来电"),
         "escalate": lambda: services.case_escalate(actor=actor, case=case, note="涉及多次投诉"),
         "withdraw": lambda: services.case_withdraw(actor=actor, case=case, note="患者撤回投诉"),
+        "dispose": lambda: services.case_dispose(
+            actor=actor, case=case, disposition="advised_visit", note="已电话联系，建议今日来院复查"
+        ),
+        "merge": lambda: services.case_merge(
+            actor=actor,
+            case=case,
+            into=services.case_create(
+                actor=None,
+                kind=Case.Kind.COMPLAINT,
+                source=Case.Source.HOTLINE,
+                description="患者来电再次反映夜班护士态度",
+                encounter=case.encounter,
+            ),
+        ),
     }
     return calls[action]()
 
@@ -71,7 +95,7 @@ def test_each_step_is_taken_only_by_the_roles_allowed(
     action, username, personas, departments, complaint
 ):
     transition = workflow.TRANSITIONS[action]
-    case = put(complaint, transition.sources[0])
+    case = ready(complaint, action)
     actor = personas[username]
     events_before = CaseEvent.objects.filter(case=case).count()
 
@@ -102,7 +126,7 @@ def test_each_step_is_taken_only_by_the_roles_allowed(
 @pytest.mark.parametrize("action", sorted(ALLOWED))
 def test_a_step_from_the_wrong_status_is_refused(action, personas, departments, complaint):
     wrong = next(s for s in S.values if s not in workflow.TRANSITIONS[action].sources)
-    case = put(complaint, wrong)
+    case = put(ready(complaint, action), wrong)
     actor = personas[sorted(ALLOWED[action])[0]]
 
     with pytest.raises(Conflict):
@@ -128,7 +152,8 @@ def test_a_clinical_escalation_goes_straight_to_the_department(personas, patient
     )
 
     assert case.status == S.WITH_DEPARTMENT
-    heads = Notification.objects.filter(case=case, kind="assigned").values_list(
+    # A red flag, not "a case for your department" (test_services_red_flags.py has the rest).
+    heads = Notification.objects.filter(case=case, kind="red_flag").values_list(
         "recipient__username", flat=True
     )
     assert list(heads) == ["head_medicine"]

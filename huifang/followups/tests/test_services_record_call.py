@@ -9,8 +9,8 @@ import time_machine
 from huifang.core.errors import ApplicationError
 from huifang.feedback.models import Case
 from huifang.followups.models import ContactAttempt, FollowUpTask, Outcome
-from huifang.followups.services.outcomes import attempt_record
 from huifang.testing.factories import make_task
+from huifang.workflows import call_record
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ AT = datetime.combine(FRIDAY, time(10, 30), tzinfo=SHANGHAI)
 def call(personas):
     def _call(task, code="reached_patient", **kwargs):
         with time_machine.travel(AT, tick=False):
-            return attempt_record(
+            return call_record(
                 task=task,
                 outcome=Outcome.objects.get(code=code),
                 agent=personas["agent"],

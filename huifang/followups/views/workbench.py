@@ -29,13 +29,13 @@ from huifang.followups.selectors import workbench as workbench_selectors
 from huifang.followups.selectors import worklist as worklist_selectors
 from huifang.followups.services import claims
 from huifang.followups.services.outcomes import (
-    attempt_record,
     callback_hours,
     outcome_needs_callback,
     outcome_takes_answers,
     task_call_windows,
 )
 from huifang.patients import views as patient_views
+from huifang.workflows import call_record
 
 PAGE_SIZE = 50
 _GROUP_LABELS = {
@@ -338,7 +338,7 @@ def task_record(request, task_uuid):
     try:
         # Answers count only when someone was reached; "no answer" skips them.
         answers = questions.answers() if outcome_takes_answers(data["outcome"]) else {}
-        attempt_record(
+        call_record(
             task=task,
             outcome=data["outcome"],
             agent=request.user,

@@ -185,6 +185,7 @@ def response_record(
     patient: Patient,
     encounter: Encounter | None = None,
     task: FollowUpTask | None = None,
+    announce: bool = True,
 ) -> Response:
     """Validate and store one set of answers to ``questionnaire``; returns the ``Response``.
 
@@ -196,7 +197,9 @@ def response_record(
     response is stored for it; the dispatch becomes completed. Without
     one, a completed dispatch of ``channel`` is written to the ledger.
     ``response_recorded`` is sent inside the transaction with the answers
-    that open a feedback case or are a clinical red flag.
+    that open a feedback case or are a clinical red flag; ``announce=False``
+    when the caller handles those answers itself (the call-recording
+    workflow, ``huifang.workflows.call_record``).
     ``actor=None`` is the patient answering a link.
     """
     if actor is not None:
@@ -297,7 +300,8 @@ def response_record(
                 "flagged": [row.item.code for row in flagged],
             },
         )
-        response_recorded.send(sender=Response, response=response, flagged=flagged)
+        if announce:
+            response_recorded.send(sender=Response, response=response, flagged=flagged)
     return response
 
 
