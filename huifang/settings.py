@@ -131,7 +131,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
-    "axes",
+    "huifang.accounts.lockout.SignInLockoutConfig",  # django-axes
     "huey.contrib.djhuey",
     "ninja",
     "huifang.core",
