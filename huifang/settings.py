@@ -344,6 +344,9 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # Configured here, so the task consumer (run_huey) adds no handler of
+        # its own and each of its lines is written once, not twice.
+        "huey": {"handlers": ["console"], "propagate": False},
     },
 }
 # Behind a reverse proxy: take the client address from X-Forwarded-For, as
