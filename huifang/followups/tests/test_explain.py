@@ -191,3 +191,13 @@ def test_repeats_and_readmissions_explain_themselves_once():
     (task,) = schedule_explain(encounter=first)["tasks"]
     assert task["status"] == "cancelled"
     assert task["reason"].count("再次入院") == 1
+
+
+def test_it_prints_the_unannounced_year_warning_once():
+    make_touchpoint(discharge_plan(), "month", offset_days=30, window_days=5)
+    stay = make_stay(make_patient(), date(2026, 12, 29), number="ZY-2027B")
+    with frozen(date(2026, 12, 29)):
+        generate(stay)
+        out, _err = explain_cmd("ZY-2027B")
+    assert len(schedule_explain(encounter=stay)["tasks"]) >= 2
+    assert out.count("2027 年节假日安排尚未公布") == 1
