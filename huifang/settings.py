@@ -131,7 +131,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
-    "axes",
+    "huifang.accounts.lockout.SignInLockoutConfig",  # django-axes
     "huey.contrib.djhuey",
     "ninja",
     "huifang.core",
@@ -344,6 +344,9 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # Configured here, so the task consumer (run_huey) adds no handler of
+        # its own and each of its lines is written once, not twice.
+        "huey": {"handlers": ["console"], "propagate": False},
     },
 }
 # Behind a reverse proxy: take the client address from X-Forwarded-For, as

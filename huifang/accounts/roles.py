@@ -211,6 +211,12 @@ ROLES: dict[str, Role] = {
                 "accounts.view_apitoken",
                 "accounts.change_apitoken",
                 "auth.view_group",
+                # The sign-in lock-out (django-axes): see it, and unlock a
+                # user by deleting the attempt.
+                "axes.view_accessattempt",
+                "axes.delete_accessattempt",
+                "axes.view_accesslog",
+                "axes.view_accessfailurelog",
                 "core.view_auditentry",
                 "core.view_jobrun",
                 "core.add_calendarday",

@@ -1,9 +1,22 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from huifang.core import calendar
+from huifang.core.errors import ApplicationError
 from huifang.core.models import AuditEntry, CalendarDay, JobRun
-from huifang.core.services import calendar_day_remove, calendar_day_set
+from huifang.core.services import (
+    CalendarRange,
+    calendar_day_remove,
+    calendar_day_set,
+    calendar_ranges_set,
+)
 
 
 @admin.register(AuditEntry)
@@ -49,9 +62,42 @@ class CalendarYearFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CalendarRangeForm(forms.Form):
+    """Several days of the holiday table under one name: a whole break, or its 调休 days."""
+
+    name = forms.CharField(
+        label=_("name"),
+        max_length=50,
+        help_text=_("For example 春节, 国庆节 or 春节调休."),
+    )
+    date_from = forms.DateField(label=_("first day"), widget=AdminDateWidget)
+    date_to = forms.DateField(
+        label=_("last day"),
+        widget=AdminDateWidget,
+        required=False,
+        help_text=_("Leave empty for a single day."),
+    )
+    kind = forms.ChoiceField(label=_("kind"), choices=CalendarDay.Kind.choices)
+    note = forms.CharField(
+        label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def calendar_range(self) -> CalendarRange:
+        data = self.cleaned_data
+        return CalendarRange(
+            name=data["name"],
+            date_from=data["date_from"],
+            date_to=data["date_to"] or data["date_from"],
+            kind=data["kind"],
+            note=data["note"],
+        )
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
     """The holiday table. Writes go through the services: audited, cache invalidated."""
+
+    change_list_template = "core/admin/calendarday_change_list.html"
 
     list_display = ["date", "weekday", "kind", "name", "note", "created_by"]
     list_filter = ["kind", CalendarYearFilter]
@@ -80,3 +126,48 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for day in queryset.values_list("date", flat=True):
             calendar_day_remove(actor=request.user, day=day)
+
+    def get_urls(self):
+        return [
+            path(
+                "range/",
+                self.admin_site.admin_view(self.range_view),
+                name="core_calendarday_range",
+            ),
+            *super().get_urls(),
+        ]
+
+    def range_view(self, request):
+        """Enter a date range in one go (one name, first to last day, one kind)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CalendarRangeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = calendar_ranges_set(actor=request.user, ranges=[form.calendar_range()])
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request,
+                    gettext(
+                        "%(days)d days entered (%(created)d new, %(updated)d changed, "
+                        "%(unchanged)d unchanged)."
+                    )
+                    % {
+                        "days": result.days,
+                        "created": result.created,
+                        "updated": result.updated,
+                        "unchanged": result.unchanged,
+                    },
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:core_calendarday_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Enter a date range"),
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "core/admin/calendarday_range.html", context)

@@ -2,15 +2,17 @@
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from huifang.core import calendar
 from huifang.core.context import current_request
-from huifang.core.errors import NotFound
+from huifang.core.errors import ApplicationError, NotFound
 from huifang.core.models import AuditAction, AuditEntry, CalendarDay, JobRun
 from huifang.core.signals import calendar_changed
 
@@ -139,6 +141,15 @@ def _calendar_day_fields(entry: CalendarDay) -> dict[str, Any]:
     return {"date": entry.date, "kind": entry.kind, "name": entry.name, "note": entry.note}
 
 
+def _calendar_days_changed(days: list[date]) -> None:
+    """After the commit of a range: as ``_calendar_changed``, once for all the days."""
+    calendar.invalidate()
+    logger.info(
+        "holiday table: %d days set, %s to %s", len(days), days[0].isoformat(), days[-1].isoformat()
+    )
+    calendar_changed.send(sender=CalendarDay, days=list(days))
+
+
 def _calendar_changed(day: date, change: str) -> None:
     """After the commit: every reader reloads the table, then later apps hear of ``day``.
 
@@ -148,6 +159,38 @@ def _calendar_changed(day: date, change: str) -> None:
     calendar.invalidate()
     logger.info("holiday table: %s %s", day.isoformat(), change)
     calendar_changed.send(sender=CalendarDay, days=[day])
+
+
+def _calendar_day_write(
+    *, actor, day: date, kind: str, name: str, note: str
+) -> tuple[CalendarDay, str, bool]:
+    """Write one row of the holiday table, audited.
+
+    Returns the row, ``"created"``, ``"updated"`` or ``"unchanged"``, and
+    whether its kind is new (dates may move).
+    """
+    entry = CalendarDay.objects.select_for_update().filter(date=day).first()
+    if entry is None:
+        entry = CalendarDay(date=day, kind=kind, name=name, note=note)
+        if actor is not None and getattr(actor, "is_authenticated", False):
+            entry.created_by = actor
+        entry.full_clean()
+        entry.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            target=entry,
+            changes=_calendar_day_fields(entry),
+        )
+        return entry, "created", True
+    before = _calendar_day_fields(entry)
+    entry.kind, entry.name, entry.note = kind, name, note
+    entry.full_clean()
+    changes = audit_diff(before, _calendar_day_fields(entry))
+    if changes:
+        entry.save()
+        audit_record(actor=actor, action=AuditAction.UPDATE, target=entry, changes=changes)
+    return entry, ("updated" if changes else "unchanged"), "kind" in changes
 
 
 def calendar_day_set(*, actor, day: date, kind: str, name: str, note: str = "") -> CalendarDay:
@@ -160,30 +203,9 @@ def calendar_day_set(*, actor, day: date, kind: str, name: str, note: str = "") 
     it may move); a changed name or note alone moves no date.
     """
     with transaction.atomic():
-        kind_changed = False
-        entry = CalendarDay.objects.select_for_update().filter(date=day).first()
-        if entry is None:
-            entry = CalendarDay(date=day, kind=kind, name=name, note=note)
-            if actor is not None and getattr(actor, "is_authenticated", False):
-                entry.created_by = actor
-            entry.full_clean()
-            entry.save()
-            kind_changed = True
-            audit_record(
-                actor=actor,
-                action=AuditAction.CREATE,
-                target=entry,
-                changes=_calendar_day_fields(entry),
-            )
-        else:
-            before = _calendar_day_fields(entry)
-            entry.kind, entry.name, entry.note = kind, name, note
-            entry.full_clean()
-            changes = audit_diff(before, _calendar_day_fields(entry))
-            if changes:
-                entry.save()
-                kind_changed = "kind" in changes
-                audit_record(actor=actor, action=AuditAction.UPDATE, target=entry, changes=changes)
+        entry, _status, kind_changed = _calendar_day_write(
+            actor=actor, day=day, kind=kind, name=name, note=note
+        )
         # Now for this process (and this transaction), and again once committed
         # so a reader that reloaded in between does not keep the old table.
         calendar.invalidate()
@@ -192,6 +214,114 @@ def calendar_day_set(*, actor, day: date, kind: str, name: str, note: str = "") 
         else:
             transaction.on_commit(calendar.invalidate)
     return entry
+
+
+@dataclass(frozen=True)
+class CalendarRange:
+    """Consecutive days of one kind under one name: 国庆节 1–7 October, or one 调休 Saturday."""
+
+    name: str
+    date_from: date
+    date_to: date
+    kind: str
+    note: str = ""
+
+
+# The longest official break is nine days; a range longer than the calendar
+# accepts days off in a row is a typing mistake.
+CALENDAR_RANGE_MAX_DAYS = calendar.MAX_DAYS_OFF_IN_A_ROW
+
+
+def _calendar_range_check(item: CalendarRange) -> None:
+    if item.kind not in CalendarDay.Kind.values:
+        raise ApplicationError(
+            _("Choose whether the days are days off or make-up working days."),
+            code="calendar_invalid_kind",
+            details={"allowed": CalendarDay.Kind.values},
+        )
+    if not item.name.strip():
+        raise ApplicationError(
+            _("Give the days a name, for example 国庆节 or 春节调休."), code="calendar_name_missing"
+        )
+    if len(item.name.strip()) > CalendarDay._meta.get_field("name").max_length:
+        raise ApplicationError(
+            _("The name is too long: at most %(max)d characters.")
+            % {"max": CalendarDay._meta.get_field("name").max_length},
+            code="calendar_name_too_long",
+        )
+    if item.date_to < item.date_from:
+        raise ApplicationError(
+            _("The last day (%(to)s) is before the first day (%(from)s).")
+            % {"to": item.date_to.isoformat(), "from": item.date_from.isoformat()},
+            code="calendar_range_reversed",
+        )
+    length = (item.date_to - item.date_from).days + 1
+    if length > CALENDAR_RANGE_MAX_DAYS:
+        raise ApplicationError(
+            _(
+                "%(from)s to %(to)s is %(days)d days; one entry holds at most %(max)d. "
+                "Check the dates."
+            )
+            % {
+                "from": item.date_from.isoformat(),
+                "to": item.date_to.isoformat(),
+                "days": length,
+                "max": CALENDAR_RANGE_MAX_DAYS,
+            },
+            code="calendar_range_too_long",
+        )
+
+
+@dataclass(frozen=True)
+class CalendarRangesResult:
+    days: int
+    created: int
+    updated: int
+    unchanged: int
+    replanned_from: date | None
+
+
+def calendar_ranges_set(*, actor, ranges: list[CalendarRange]) -> CalendarRangesResult:
+    """Enter whole ranges of the holiday table at once: a break, its make-up days, a year.
+
+    Every range is checked before anything is written; a day given twice
+    with different kinds or names is refused. One transaction, each day
+    audited as ``calendar_day_set`` audits it, unchanged days left alone,
+    and one ``calendar_changed`` for all the days whose kind is new, so the
+    open tasks are re-planned once, from the earliest of them.
+    """
+    days: dict[date, CalendarRange] = {}
+    for item in ranges:
+        _calendar_range_check(item)
+        for offset in range((item.date_to - item.date_from).days + 1):
+            day = item.date_from + timedelta(days=offset)
+            other = days.get(day)
+            if other is not None and (other.kind, other.name) != (item.kind, item.name):
+                raise ApplicationError(
+                    _("%(day)s is given twice: as %(first)s and as %(second)s.")
+                    % {"day": day.isoformat(), "first": other.name, "second": item.name},
+                    code="calendar_day_twice",
+                )
+            days[day] = item
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    changed = []
+    with transaction.atomic():
+        for day in sorted(days):
+            item = days[day]
+            _entry, status, kind_changed = _calendar_day_write(
+                actor=actor, day=day, kind=item.kind, name=item.name.strip(), note=item.note
+            )
+            counts[status] += 1
+            if kind_changed:
+                changed.append(day)
+        calendar.invalidate()
+        if changed:
+            transaction.on_commit(lambda: _calendar_days_changed(changed))
+        else:
+            transaction.on_commit(calendar.invalidate)
+    return CalendarRangesResult(
+        days=len(days), replanned_from=changed[0] if changed else None, **counts
+    )
 
 
 def calendar_day_remove(*, actor, day: date) -> None:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("system/", views.system_status, name="system"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

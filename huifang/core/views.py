@@ -6,10 +6,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import pgettext_lazy
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from huifang.core import selectors
@@ -91,6 +93,14 @@ def healthz(request):
     except Exception:  # any database failure means unhealthy
         logger.exception("health check failed")
         return JsonResponse({"status": "error"}, status=503)
+
+
+@login_not_required
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico on every page, the administration's too: point them at ours."""
+    return redirect(static("huifang/favicon.ico"))
 
 
 @login_not_required

@@ -195,6 +195,9 @@ def _create_patients(plans: list[PatientPlan], departments: dict[str, Department
                 actor=None,
                 patient=patient,
                 data=encounter.to_data(departments[encounter.department_code]),
+                # demo_seed plans every encounter at once below; a queued job
+                # per encounter would only plan them again (3,068 jobs).
+                announce=False,
             )
             encounters += 1
     return encounters

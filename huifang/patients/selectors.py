@@ -214,15 +214,42 @@ def import_run_get(*, user: User, run_uuid):
     return run
 
 
-def import_preview_rows(rows) -> list[list]:
+# Columns the preview shows as read: the record and encounter numbers staff
+# check a file by (not secret; patient lists show them too) and the
+# encounter's dates (20261110 is no phone number).
+PREVIEW_AS_READ = frozenset(
+    {
+        "record_number",
+        "encounter_number",
+        "admitted_on",
+        "discharged_on",
+        "visit_on",
+        "procedure_date",
+        "deceased_on",
+    }
+)
+PREVIEW_SAMPLE_ROWS = 3
+
+
+def import_preview_rows(rows, fields=()) -> list[list]:
     """The first rows of an uploaded file as the preview shows them: numbers masked.
 
     The file is the HIS's export, phone and ID numbers in full; the preview
     is a list like any other, so every run of digits that could be one of
-    them is masked (``mask_numbers_in_text``), whatever its column.
+    them is masked (``mask_numbers_in_text``), in every column but those
+    ``fields`` (the field each column is mapped to) maps to
+    ``PREVIEW_AS_READ``.
     """
+    fields = list(fields)
     return [
-        [mask_numbers_in_text(str(cell)) if isinstance(cell, (str, int)) else cell for cell in row]
+        [
+            cell
+            if index < len(fields) and fields[index] in PREVIEW_AS_READ
+            else mask_numbers_in_text(str(cell))
+            if isinstance(cell, (str, int))
+            else cell
+            for index, cell in enumerate(row)
+        ]
         for row in rows
     ]
 
@@ -236,3 +263,21 @@ def patient_timeline(*, user: User, patient: Patient, kind: str = ""):
     from huifang.patients import timeline
 
     return timeline.collect(user=user, patient=patient, kind=kind)
+
+
+def import_preview_columns(header, fields, rows) -> list[dict]:
+    """One entry per column of the file: its header, mapped field and first values, masked.
+
+    The preview lists the file's columns one under the other, so a file of
+    twenty columns fits a 1366-pixel screen without scrolling sideways.
+    """
+    shown = import_preview_rows(rows[:PREVIEW_SAMPLE_ROWS], fields)
+    return [
+        {
+            "index": index,
+            "header": column,
+            "field": fields[index],
+            "samples": [row[index] if index < len(row) else "" for row in shown],
+        }
+        for index, column in enumerate(header)
+    ]

@@ -510,8 +510,16 @@ class EncounterData:
 
 
 @transaction.atomic
-def encounter_create(*, actor: User | None, patient: Patient, data: EncounterData) -> Encounter:
-    """Record an encounter with its diagnoses, procedures and abnormal findings."""
+def encounter_create(
+    *, actor: User | None, patient: Patient, data: EncounterData, announce: bool = True
+) -> Encounter:
+    """Record an encounter with its diagnoses, procedures and abnormal findings.
+
+    Once committed, later apps hear of it (``encounters_written``: follow-ups
+    plans its tasks in the queue) unless ``announce`` is False: for a caller
+    that plans the encounters itself, as the demo seed does, so no job
+    re-plans them.
+    """
     if data.discharged_on and data.admitted_on and data.discharged_on < data.admitted_on:
         raise ApplicationError(
             _("The discharge date is before the admission date"),
@@ -567,9 +575,10 @@ def encounter_create(*, actor: User | None, patient: Patient, data: EncounterDat
         changes={"kind": data.kind, "number": data.number, "department": data.department.code},
     )
     encounter_id = encounter.pk
-    transaction.on_commit(
-        lambda: encounters_written.send(sender=Encounter, encounter_ids=[encounter_id])
-    )
+    if announce:
+        transaction.on_commit(
+            lambda: encounters_written.send(sender=Encounter, encounter_ids=[encounter_id])
+        )
     return encounter
 
 

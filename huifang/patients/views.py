@@ -262,10 +262,7 @@ def import_preview(request, run_uuid):
             save_for_source=bool(request.POST.get("save_mapping")),
         )
         return redirect("patients:import_detail", run_uuid=run.uuid)
-    columns = [
-        {"index": index, "header": column, "field": mapping.fields[index]}
-        for index, column in enumerate(mapping.headers)
-    ]
+    columns = selectors.import_preview_columns(mapping.headers, mapping.fields, rows)
     return render(
         request,
         "patients/import_preview.html",
@@ -273,7 +270,7 @@ def import_preview(request, run_uuid):
             "run": run,
             "format": fmt,
             "columns": columns,
-            "rows": selectors.import_preview_rows(rows),
+            "samples": range(1, min(len(rows), selectors.PREVIEW_SAMPLE_ROWS) + 1),
             "fields": [(key, label) for key, (label, _aliases) in FIELDS.items()],
             "saved": saved,
             "nav_active": "imports",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("department/", views.department_report, name="department"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("compare/", views.compare, name="compare"),
+    path("definitions/", views.definitions, name="definitions"),
     path("daily.xlsx", views.daily_xlsx, name="daily_xlsx"),
     path("summary.xlsx", views.summary_xlsx, name="summary_xlsx"),
     path("daily.pdf", views.daily_pdf, name="daily_pdf"),

@@ -30,6 +30,11 @@ def _context(request, *, period, department, data, breakdowns, page):
     }
 
 
+def definitions(request):
+    """How the figures are counted: the help page the report pages and the PDF point to."""
+    return render(request, "reports/definitions.html", {"nav_active": "reports"})
+
+
 def summary(request):
     """Monthly or quarterly summary: rates with intervals, ranking, reasons, satisfaction."""
     period, department = _args(request)

@@ -306,3 +306,22 @@ def test_it_records_the_address_the_proxy_saw_not_one_the_client_made_up(
     )
 
     assert AuditEntry.objects.get(action="view").ip_address == "203.0.113.7"
+
+
+@pytest.mark.parametrize("username", [None, "agent", "admin"])
+def test_it_serves_a_favicon_to_every_page(client, login, username):
+    from django.contrib.staticfiles import finders
+
+    if username:
+        login(username)
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith("huifang/favicon.ico")
+    path = finders.find("huifang/favicon.ico")
+    with open(path, "rb") as icon:
+        assert icon.read(4) == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def test_pages_point_at_the_favicon(client, login):
+    login("agent")
+    assert 'rel="icon"' in client.get("/").content.decode()

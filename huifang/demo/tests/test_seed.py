@@ -254,3 +254,16 @@ class TestIdentities:
         for raw in numbers:
             parsed = phonenumbers.parse(raw, "CN")
             assert phonenumbers.is_valid_number(parsed), raw
+
+
+def test_it_queues_no_planning_job_for_the_encounters_it_planned(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(
+        "huifang.followups.tasks.generate_tasks_task", lambda ids: queued.append(ids)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = demo_seed(patients=20, today=TODAY)
+    assert result.created and result.tasks > 0
+    assert queued == []

@@ -501,3 +501,10 @@ def schedule_calendar_warning(explanation: dict) -> str:
             if task.get(key):
                 days.append(date.fromisoformat(task[key]))
     return scheduling.calendar_warning_zh(days)
+
+
+def reason_without_warning(reason: str, warning: str) -> str:
+    """A task's reason without the calendar warning a page or command already shows once."""
+    if not warning or not reason:
+        return reason
+    return reason.replace("；" + warning, "").replace(warning, "").strip("；")

@@ -244,3 +244,13 @@ def test_the_schedule_page_shows_the_back_filled_touchpoint(client, login, perso
     assert 'data-testid="back-filled"' in html
     assert "2026-11-20" in html and "2026-09-09" in html
     assert "没有安排回访" in html
+
+
+def test_it_prints_the_unannounced_year_warning_once():
+    make_touchpoint(discharge_plan(), "month", offset_days=30, window_days=5)
+    stay = make_stay(make_patient(), date(2026, 12, 29), number="ZY-2027B")
+    with frozen(date(2026, 12, 29)):
+        generate(stay)
+        out, _err = explain_cmd("ZY-2027B")
+    assert len(schedule_explain(encounter=stay)["tasks"]) >= 2
+    assert out.count("2027 年节假日安排尚未公布") == 1

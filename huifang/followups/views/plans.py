@@ -276,9 +276,15 @@ def _reason_lines(reason) -> list[str]:
 def encounter_schedule(request, encounter_uuid):
     encounter = _encounter_for_user(request.user, encounter_uuid)
     # Imported here: the selectors are their own module, written alongside this one.
-    from huifang.followups.selectors import schedule_calendar_warning, schedule_explain
+    from huifang.followups.selectors import (
+        reason_without_warning,
+        schedule_calendar_warning,
+        schedule_explain,
+    )
 
     explanation = schedule_explain(encounter=encounter)
+    # Shown once above the tables, not again under every task.
+    warning = schedule_calendar_warning(explanation)
     plan_names = dict(Plan.objects.values_list("code", "name"))
     touchpoint_names = {
         (plan_code, code): name
@@ -307,7 +313,7 @@ def encounter_schedule(request, encounter_uuid):
             "due_until": _as_date(row.get("due_until")),
             "first_slot": _as_datetime(row.get("first_slot")),
             "recorded_on": _as_date(row.get("recorded_on")),
-            "reasons": _reason_lines(row.get("reason")),
+            "reasons": _reason_lines(reason_without_warning(row.get("reason") or "", warning)),
         }
         for row in explanation.get("tasks", [])
     ]
@@ -316,7 +322,7 @@ def encounter_schedule(request, encounter_uuid):
         "patient": encounter.patient,
         "plans": sorted(plans, key=lambda row: not row["matched"]),
         "tasks": tasks,
-        "calendar_warning": schedule_calendar_warning(explanation),
+        "calendar_warning": warning,
         "nav_active": "patients",
     }
     return render(request, "followups/encounter_schedule.html", context)

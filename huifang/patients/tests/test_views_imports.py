@@ -182,3 +182,15 @@ def test_a_file_with_a_header_and_no_rows_says_so(
     # The mapping is remembered only when asked: the box is not ticked for the clerk.
     assert 'name="save_mapping" id="save-mapping" value="1">' in preview
     assert not ImportSource.objects.filter(name="his").exists()
+
+
+def test_the_preview_masks_by_column_what_it_maps_to():
+    from huifang.patients.selectors import import_preview_rows
+
+    rows = [["0012345678", "ZY2026016331", "13812345678", "0012345678"]]
+    fields = ["record_number", "encounter_number", "phone", None]
+    # The record and encounter numbers as read; a phone masked, and so is an
+    # unmapped column whatever it holds.
+    assert import_preview_rows(rows, fields) == [
+        ["0012345678", "ZY2026016331", "138****5678", "001***5678"]
+    ]

@@ -251,7 +251,10 @@ def summary_pdf(doc: SummaryDocument) -> bytes:
         ),
         Paragraph(
             escape(
-                _("Prepared by %(name)s on %(at)s. Definitions: docs/metrics.md.")
+                _(
+                    "Prepared by %(name)s on %(at)s. How the figures are counted: "
+                    "Reports → How the figures are counted, in Huifang."
+                )
                 % {"name": doc.generated_by, "at": f"{doc.generated_at:%Y-%m-%d %H:%M}"}
             ),
             ParagraphStyle("centred-note", parent=st["note"], alignment=TA_CENTER),

@@ -5,7 +5,11 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from huifang.followups import scheduling
-from huifang.followups.selectors import schedule_calendar_warning, schedule_explain
+from huifang.followups.selectors import (
+    reason_without_warning,
+    schedule_calendar_warning,
+    schedule_explain,
+)
 from huifang.patients.models import Encounter
 
 DEFAULT_SOURCE = "his"
@@ -90,6 +94,7 @@ class Command(BaseCommand):
                 f"  {task['plan']}/{task['touchpoint']}  {channel}  {status}  "
                 f"{task['due_from']} → {task['due_until']}  首个时段 {slot}"
             )
-            self.stdout.write(f"    {task['reason']}")
+            # The warning is printed once, below the tasks.
+            self.stdout.write(f"    {reason_without_warning(task['reason'], warning)}")
         if warning:
             self.stdout.write(warning)
