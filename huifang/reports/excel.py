@@ -1,129 +1,205 @@
-"""Excel workbooks of the reports: Chinese headers, formatted, frozen panes."""
+"""Excel workbooks of the reports, in the user's language, laid out by ``core.xlsx``.
 
-from io import BytesIO
+The words are the PDFs' (``reports.labels``, the ``daily register`` texts):
+a reason, category, department, plan or agent appears by its name, never
+its code. Counts are numbers and rates are fractions formatted as percents.
+"""
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_THIN = Side(style="thin", color="999999")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-
-REGISTER_HEADERS = ["序号", "姓名", "电话号码", "回访内容", "回访人员", "满意度", "备注"]
-
-
-def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list], widths: list[int]):
-    ws = wb.active if wb.active.max_row == 1 and wb.active.title == "Sheet" else wb.create_sheet()
-    ws.title = title
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        cell.border = _BORDER
-    for row in rows:
-        ws.append(row)
-        for cell in ws[ws.max_row]:
-            cell.border = _BORDER
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    return ws
+from huifang.core import xlsx
+from huifang.core.xlsx import COUNT, DATE, PERCENT, Column
+from huifang.reports import labels
 
 
-def _bytes(wb: Workbook) -> bytes:
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def register_workbook(*, rows, day, filled_in_by: str) -> bytes:
-    """回访日报表: one row per call, a 合计 row, who filled it in and the date."""
-    wb = Workbook()
-    data = [
-        [i, r.name, r.phone, r.content, r.agent, r.satisfaction, r.remarks]
-        for i, r in enumerate(rows, start=1)
+def register_columns() -> list[Column]:
+    """The daily register's columns, as its PDF names them."""
+    return [
+        Column(pgettext("daily register", "No."), 6, COUNT),
+        Column(pgettext("daily register", "Name"), 10),
+        Column(pgettext("daily register", "Phone number"), 14),
+        Column(pgettext("daily register", "Follow-up content"), 32),
+        Column(pgettext("daily register", "Agent"), 10),
+        Column(pgettext("daily register", "Satisfaction"), 14),
+        Column(pgettext("daily register", "Complaints and suggestions"), 28),
+        Column(pgettext("daily register", "Clinical red flag"), 24),
+        Column(pgettext("daily register", "Notes"), 24),
     ]
-    ws = _sheet(wb, "回访日报表", REGISTER_HEADERS, data, [6, 12, 16, 40, 12, 10, 30])
+
+
+def register_workbook(*, rows, day, filled_in_by: str, scope_text: str = "") -> bytes:
+    """回访日报表: one row per call, the day's totals as numbers, who filled it in and the date."""
+    book = xlsx.workbook()
+    title = pgettext("daily register", "Daily follow-up report")
     reached = sum(1 for r in rows if r.reached)
-    ws.append(["合计", f"{len(rows)} 次回访", f"接通 {reached} 次"])
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-    ws.append([])
-    ws.append(["填表人", filled_in_by, "日期", day.isoformat()])
-    return _bytes(wb)
+    xlsx.sheet_write(
+        book,
+        name=title,
+        title=f"{settings.HUIFANG_HOSPITAL_NAME} {title}",
+        subtitle=_("Date: %(day)s | Scope: %(scope)s")
+        % {"day": day.isoformat(), "scope": scope_text or labels.all_departments()},
+        columns=register_columns(),
+        rows=[
+            [
+                i,
+                r.name,
+                r.phone,
+                r.content,
+                r.agent,
+                r.satisfaction,
+                r.cases,
+                r.red_flag,
+                r.remarks,
+            ]
+            for i, r in enumerate(rows, start=1)
+        ],
+        footer=[
+            [pgettext("daily register", "Total calls"), len(rows)],
+            [pgettext("daily register", "Of which reached"), reached],
+            [pgettext("daily register", "Filled in by"), filled_in_by],
+            [pgettext("daily register", "Date"), day],
+        ],
+    )
+    return xlsx.workbook_bytes(book)
 
 
-SUMMARY_COLUMNS = [
-    ("key", "分组"),
-    ("due", "应回访数"),
-    ("attempted", "已回访数"),
-    ("reached", "回访成功数"),
-    ("follow_up_rate", "回访率"),
-    ("success_rate", "回访成功率"),
-    ("success_rate_of_attempted", "成功率（占已回访）"),
-    ("on_time", "按时回访数"),
-    ("on_time_rate", "按时率"),
-    ("excluded_deceased", "已故（未接通）"),
-    ("excluded_no_phone", "无电话"),
-]
+def summary_columns() -> list[tuple[str, Column]]:
+    return [
+        ("key", Column(pgettext("report workbook", "Group"), 18)),
+        ("due", Column(pgettext("report workbook", "Due for follow-up"), 10, COUNT)),
+        ("attempted", Column(pgettext("report workbook", "Attempted"), 10, COUNT)),
+        ("reached", Column(pgettext("report workbook", "Reached"), 10, COUNT)),
+        ("follow_up_rate", Column(pgettext("report workbook", "Follow-up rate"), 10, PERCENT)),
+        ("success_rate", Column(pgettext("report workbook", "Success rate"), 10, PERCENT)),
+        (
+            "success_rate_of_attempted",
+            Column(pgettext("report workbook", "Reached ÷ attempted"), 12, PERCENT),
+        ),
+        ("on_time", Column(pgettext("report workbook", "On time"), 10, COUNT)),
+        ("on_time_rate", Column(pgettext("report workbook", "On-time rate"), 10, PERCENT)),
+        (
+            "excluded_deceased",
+            Column(pgettext("report workbook", "Deceased before contact"), 10, COUNT),
+        ),
+        ("excluded_no_phone", Column(pgettext("report workbook", "No phone on record"), 10, COUNT)),
+    ]
 
 
-def summary_workbook(*, summary: dict, breakdown: str, rows: list[dict]) -> bytes:
-    """The summary's headline figures, one sheet per breakdown, and the failure reasons."""
-    wb = Workbook()
-    headers = [label for _, label in SUMMARY_COLUMNS]
-    total = {k: summary.get(k) for k, _ in SUMMARY_COLUMNS}
-    total["key"] = "合计"
-    data = [[row.get(k) for k, _ in SUMMARY_COLUMNS] for row in rows]
-    data.append([total.get(k) for k, _ in SUMMARY_COLUMNS])
-    ws = _sheet(wb, "汇总", headers, data, [18] + [12] * (len(headers) - 1))
-    for row in ws.iter_rows(min_row=2):
-        for cell, (key, _) in zip(row, SUMMARY_COLUMNS, strict=False):
-            if key.endswith("rate"):
-                cell.number_format = "0.00%"
-    reasons = [[code, n] for code, n in summary["failure_reasons"].items()]
-    _sheet(wb, "失败原因", ["原因", "例数"], reasons, [24, 10])
+def _period_line(summary: dict, scope_text: str) -> str:
+    period = summary.get("period") or {}
+    return _("Period: %(period)s | Scope: %(scope)s") % {
+        "period": f"{period.get('from', '')} – {period.get('to', '')}",
+        "scope": scope_text or labels.all_departments(),
+    }
+
+
+def summary_workbook(
+    *, summary: dict, breakdown: str, rows: list[dict], scope_text: str = ""
+) -> bytes:
+    """The summary's figures per group with the total, failure reasons, complaints, satisfaction."""
+    book = xlsx.workbook()
+    hospital = settings.HUIFANG_HOSPITAL_NAME
+    subtitle = _period_line(summary, scope_text)
+    words = labels.summary_labels(summary)
+    columns = summary_columns()
+    labels.name_breakdown_rows(breakdown, rows)
+    body = [
+        [row.get("name") or row.get("key") if key == "key" else row.get(key) for key, _c in columns]
+        for row in rows
+    ]
+    totals = [
+        pgettext("daily register", "Total") if key == "key" else summary.get(key)
+        for key, _c in columns
+    ]
+    xlsx.sheet_write(
+        book,
+        name=pgettext("report workbook", "Summary"),
+        title=f"{hospital} {_('Follow-up summary')}",
+        subtitle=subtitle,
+        columns=[c for _k, c in columns],
+        rows=body,
+        totals=totals,
+    )
+    not_reached = summary.get("not_reached") or 0
+    xlsx.sheet_write(
+        book,
+        name=pgettext("report workbook", "Failure reasons"),
+        title=pgettext("report workbook", "Why tasks were not reached"),
+        subtitle=subtitle,
+        columns=[
+            Column(pgettext("report workbook", "Reason"), 24),
+            Column(pgettext("report workbook", "Tasks"), 10, COUNT),
+            Column(pgettext("report workbook", "Share of not reached"), 14, PERCENT),
+        ],
+        rows=[
+            [words["reasons"].get(code, code), n, n / not_reached if not_reached else None]
+            for code, n in summary["failure_reasons"].items()
+        ],
+    )
     complaints = summary["complaints"]
-    cat_rows = [[k, v] for k, v in complaints["by_category"].items()]
-    _sheet(wb, "投诉分类", ["类别", "例数"], cat_rows, [24, 10])
+    total_complaints = complaints["complaints"]
+    xlsx.sheet_write(
+        book,
+        name=pgettext("report workbook", "Complaint categories"),
+        title=pgettext("report workbook", "Complaints by category"),
+        subtitle=subtitle,
+        columns=[
+            Column(pgettext("report workbook", "Category"), 24),
+            Column(pgettext("report workbook", "Count"), 10, COUNT),
+            Column(pgettext("report workbook", "Share"), 10, PERCENT),
+        ],
+        rows=[
+            [
+                words["categories"].get(code, code),
+                n,
+                n / total_complaints if total_complaints else None,
+            ]
+            for code, n in sorted(complaints["by_category"].items(), key=lambda kv: -kv[1])
+        ],
+    )
     satisfaction = summary["satisfaction"]
     for name, title, label in (
-        ("doctor", "医生满意度", "主治医师"),
-        ("nurse", "护士满意度", "责任护士"),
+        (
+            "doctor",
+            pgettext("report workbook", "Doctor satisfaction"),
+            pgettext("report workbook", "Attending doctor"),
+        ),
+        (
+            "nurse",
+            pgettext("report workbook", "Nurse satisfaction"),
+            pgettext("report workbook", "Responsible nurse"),
+        ),
     ):
         if f"by_{name}" in satisfaction:
-            _satisfaction_sheet(wb, title, label, satisfaction[f"by_{name}"])
-    case_headers = ["类别", "科室", "内容摘要", "状态", "登记日期"]
-    widths = [14, 16, 60, 14, 12]
-    for title, key in (("主要投诉", "top_complaints"), ("意见建议", "suggestions")):
-        cases = [
-            [c.category, c.department, c.excerpt, c.status, c.opened_on]
-            for c in summary.get(key, [])
-        ]
-        ws = _sheet(wb, title, case_headers, cases, widths)
-        for cell in ws["E"][1:]:
-            cell.number_format = "yyyy-mm-dd"
-    return _bytes(wb)
+            _satisfaction_sheet(book, title, label, satisfaction[f"by_{name}"], subtitle)
+    case_columns = [
+        Column(pgettext("report workbook", "Category"), 14),
+        Column(pgettext("report workbook", "Department"), 16),
+        Column(pgettext("report workbook", "Description"), 60),
+        Column(pgettext("report workbook", "Status"), 14),
+        Column(pgettext("report workbook", "Recorded"), 12, DATE),
+    ]
+    for title, key in (
+        (pgettext("report workbook", "Top complaints"), "top_complaints"),
+        (pgettext("report workbook", "Suggestions and their status"), "suggestions"),
+    ):
+        xlsx.sheet_write(
+            book,
+            name=title,
+            title=title,
+            subtitle=subtitle,
+            columns=case_columns,
+            rows=[
+                [c.category, c.department, c.excerpt, c.status, c.opened_on]
+                for c in summary.get(key, [])
+            ],
+        )
+    return xlsx.workbook_bytes(book)
 
 
-SATISFACTION_HEADERS = [
-    "电话满意度回答数",
-    "满意+基本满意",
-    "电话满意度",
-    "95%下限",
-    "95%上限",
-    "问卷回答数（五级）",
-    "非常满意+满意",
-    "问卷满意率",
-    "95%下限",
-    "95%上限",
-]
-
-
-def _satisfaction_sheet(wb: Workbook, title: str, label: str, rows: list[dict]) -> None:
+def _satisfaction_sheet(book, title: str, label: str, rows: list[dict], subtitle: str) -> None:
     """Satisfaction per doctor or nurse: each rate beside its sample size and Wilson interval."""
     from huifang.reports.stats import wilson_interval
 
@@ -136,15 +212,40 @@ def _satisfaction_sheet(wb: Workbook, title: str, label: str, rows: list[dict]) 
             *(interval if interval else (None, None)),
         ]
 
-    data = [
-        [
-            row["key"] or "（未登记）",
-            *line(row["call_satisfied"], row["call_answers"]),
-            *line(row["five_level_satisfied"], row["five_level_answers"]),
+    def group(answers: str, satisfied: str, rate: str) -> list[Column]:
+        return [
+            Column(answers, 12, COUNT),
+            Column(satisfied, 12, COUNT),
+            Column(rate, 10, PERCENT),
+            Column(pgettext("report workbook", "95% lower"), 9, PERCENT),
+            Column(pgettext("report workbook", "95% upper"), 9, PERCENT),
         ]
-        for row in rows
-    ]
-    ws = _sheet(wb, title, [label, *SATISFACTION_HEADERS], data, [14] + [12] * 10)
-    for row in ws.iter_rows(min_row=2):
-        for index in (3, 4, 5, 8, 9, 10):
-            row[index].number_format = "0.00%"
+
+    not_recorded = pgettext("report label", "Not recorded")
+    xlsx.sheet_write(
+        book,
+        name=title,
+        title=title,
+        subtitle=subtitle,
+        columns=[
+            Column(label, 14),
+            *group(
+                pgettext("report workbook", "Answers on calls"),
+                pgettext("report workbook", "Satisfied + fairly satisfied"),
+                pgettext("report workbook", "On calls"),
+            ),
+            *group(
+                pgettext("report workbook", "Answers (five levels)"),
+                pgettext("report workbook", "Very satisfied + satisfied"),
+                pgettext("report workbook", "Questionnaires (five levels)"),
+            ),
+        ],
+        rows=[
+            [
+                row["key"] or not_recorded,
+                *line(row["call_satisfied"], row["call_answers"]),
+                *line(row["five_level_satisfied"], row["five_level_answers"]),
+            ]
+            for row in rows
+        ],
+    )

@@ -16,7 +16,7 @@ from huifang.accounts.selectors import (
 from huifang.core.errors import ApplicationError
 from huifang.feedback.models import Case
 from huifang.followups.models import ContactAttempt, FollowUpTask, PassedTouchpoint
-from huifang.reports import metrics, rollup_reads
+from huifang.reports import labels, metrics, rollup_reads
 from huifang.surveys.models import Answer
 
 VIEW_REPORTS = "reports.view_reports"
@@ -492,14 +492,8 @@ def summary_page(
         for row in rows:
             row["success"] = rate_line("success_rate", row["reached"], row["due"])
             row["follow_up"] = rate_line("follow_up_rate", row["attempted"], row["due"])
+        labels.name_breakdown_rows(name, rows)
         if name == "department":
-            names = dict(
-                Department.objects.filter(code__in=[r["key"] for r in rows]).values_list(
-                    "code", "name"
-                )
-            )
-            for row in rows:
-                row["name"] = names.get(row["key"], row["key"])
             rows.sort(key=lambda r: (r["success_rate"] is None, -(r["success_rate"] or 0)))
     trend_from, trend_to = trailing_months(period)
     months = trend_figures(scope=scope, date_from=trend_from, date_to=trend_to)
@@ -510,6 +504,7 @@ def summary_page(
         passed=report_passed(scope=scope, date_from=trend_from, date_to=trend_to),
     )
     data.update(feedback_lists(scope=scope, date_from=period.start, date_to=period.end))
+    labels.name_agents(data["agents"])
     return data
 
 
@@ -564,7 +559,10 @@ def dashboard(
     is refused (``report_scope``).
     """
     scope = report_scope(user=user, department_code=department_code)
-    return dashboard_numbers(scope=scope, period=period, filters=filters)
+    data = dashboard_numbers(scope=scope, period=period, filters=filters)
+    labels.name_agents(data["agents"])
+    data["labels"] = labels.dashboard_labels(data)
+    return data
 
 
 def dashboard_numbers(*, scope: Scope, period, filters: ReportFilters = NO_FILTERS) -> dict:

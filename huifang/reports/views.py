@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from huifang.accounts.selectors import department_list
-from huifang.reports import daily, excel, pdf, selectors, services
+from huifang.reports import daily, excel, labels, pdf, selectors, services
 from huifang.reports.periods import parse_day, parse_period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,6 +21,7 @@ def _context(request, *, period, department, data, breakdowns, page):
         "period": period,
         "department": department,
         "data": data,
+        "labels": labels.summary_labels(data),
         "breakdowns": breakdowns,
         "page": page,
         "departments": department_list(user=request.user)
@@ -149,7 +150,10 @@ def daily_xlsx(request):
     scope = selectors.report_scope(user=request.user)
     rows = daily.register_rows(scope=scope, day=day)
     content = excel.register_workbook(
-        rows=rows, day=day, filled_in_by=request.user.display_name or request.user.username
+        rows=rows,
+        day=day,
+        filled_in_by=request.user.display_name or request.user.username,
+        scope_text=pdf.scope_label(user=request.user, department_code=""),
     )
     services.report_export_audit(
         actor=request.user,
@@ -170,7 +174,10 @@ def summary_xlsx(request):
         user=request.user, period=period, department_code=department, breakdowns=(breakdown,)
     )
     content = excel.summary_workbook(
-        summary=data, breakdown=breakdown, rows=data["breakdowns"][breakdown]
+        summary=data,
+        breakdown=breakdown,
+        rows=data["breakdowns"][breakdown],
+        scope_text=pdf.scope_label(user=request.user, department_code=department),
     )
     services.report_export_audit(
         actor=request.user,

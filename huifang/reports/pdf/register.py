@@ -13,6 +13,16 @@ from huifang.reports.pdf.layout import FRAME_WIDTH, build, escape, pdf_font, sty
 # --- The daily register ----------------------------------------------------------------
 
 
+def _notes(row) -> str:
+    """The agent's note, the complaints taken on the call and the red flag raised, as the Excel has them."""
+    parts = [row.remarks, row.cases]
+    if row.red_flag:
+        parts.append(
+            pgettext("daily register", "Clinical red flag: %(text)s") % {"text": row.red_flag}
+        )
+    return "\n".join(p for p in parts if p)
+
+
 def register_pdf(*, rows, day: date, filled_in_by: str, scope_text: str) -> bytes:
     """回访日报表: one row per call (phones masked), a 合计 row, who filled it in and the date."""
     font = pdf_font()
@@ -22,7 +32,7 @@ def register_pdf(*, rows, day: date, filled_in_by: str, scope_text: str) -> byte
     w = FRAME_WIDTH
     reached = sum(1 for r in rows if r.reached)
     body = [
-        [i, r.name, r.phone, r.content, r.agent, r.satisfaction, r.remarks]
+        [i, r.name, r.phone, r.content, r.agent, r.satisfaction, _notes(r)]
         for i, r in enumerate(rows, start=1)
     ]
     body.append(

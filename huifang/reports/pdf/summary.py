@@ -5,7 +5,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
@@ -14,9 +13,7 @@ from reportlab.platypus import Paragraph, Spacer, Table
 
 from huifang.accounts.models import Department, User
 from huifang.accounts.selectors import ALL_DEPARTMENTS, user_department_scope
-from huifang.feedback.models import Case
-from huifang.followups.models import FollowUpTask, Outcome
-from huifang.reports import metrics, selectors
+from huifang.reports import labels, metrics, selectors
 from huifang.reports.pdf.layout import (
     FRAME_WIDTH,
     bar_chart,
@@ -32,7 +29,6 @@ from huifang.reports.pdf.layout import (
     trend_chart,
 )
 from huifang.reports.periods import Period, trailing_months
-from huifang.surveys.models import Dimension
 
 # --- What the document shows ----------------------------------------------------------
 
@@ -71,16 +67,8 @@ def scope_label(*, user: User | None, department_code: str) -> str:
 
 
 def outcome_labels(codes) -> dict[str, str]:
-    """Failure-reason codes → the outcome's label (or the task status's), in the active language."""
-    english = not (get_language() or "zh").startswith("zh")
-    labels = {
-        code: (en if english and en else zh)
-        for code, zh, en in Outcome.objects.filter(code__in=list(codes)).values_list(
-            "code", "label_zh", "label_en"
-        )
-    }
-    statuses = dict(FollowUpTask.Status.choices)
-    return {code: labels.get(code) or str(statuses.get(code, code)) for code in codes}
+    """Failure-reason codes → words: ``reports.labels``, the one source of every report surface."""
+    return labels.reason_labels(codes)
 
 
 def summary_document(
@@ -365,13 +353,17 @@ def _satisfaction(st, font: str, data: dict) -> list:
             numeric=(1, 2, 3),
         ),
     )
-    labels = dict(Dimension.choices)
+    dimension_labels = labels.dimension_labels()
     dims = sorted(
         questionnaire["by_dimension"].items(),
         key=lambda kv: -(kv[1]["score"] if kv[1]["score"] is not None else -1),
     )
     dim_rows = [
-        [str(labels.get(d, d)), v["answers"], "—" if v["score"] is None else f"{v['score']:.1f}"]
+        [
+            dimension_labels.get(d, d),
+            v["answers"],
+            "—" if v["score"] is None else f"{v['score']:.1f}",
+        ]
         for d, v in dims
     ]
     flow += section(
@@ -385,7 +377,7 @@ def _satisfaction(st, font: str, data: dict) -> list:
             numeric=(1, 2),
         ),
     )
-    scored = [(str(labels.get(d, d)), v["score"]) for d, v in dims if v["score"] is not None]
+    scored = [(dimension_labels.get(d, d), v["score"]) for d, v in dims if v["score"] is not None]
     if scored:
         flow += [Spacer(1, 2 * mm), bar_chart(font, scored, value_format="%.1f", value_max=100)]
     return flow
@@ -395,7 +387,7 @@ def _agents(st, data: dict) -> list:
     w = FRAME_WIDTH
     rows = [
         [
-            a["agent"],
+            a.get("name") or a["agent"],
             a["assigned"],
             a["attempted"],
             a["reached"],
@@ -446,7 +438,7 @@ def _complaints(st, data: dict) -> list:
         else 0
     )
     verified = selectors.rate_line("verified", verified_ok, c["verified"])
-    categories = dict(Case.Category.choices)
+    categories = labels.category_labels()
     flow = section(
         st,
         _("Complaints"),
@@ -514,8 +506,14 @@ def _complaints(st, data: dict) -> list:
 
 def _signals(st, data: dict) -> list:
     w = FRAME_WIDTH
+    departments = labels.department_names(s["department"] for s in data.get("signals", []))
     rows = [
-        [s["department"], s["label"], pct(s["rate"]), f"{pct(s['lower'])}–{pct(s['upper'])}"]
+        [
+            departments.get(s["department"], s["department"]),
+            s["label"],
+            pct(s["rate"]),
+            f"{pct(s['lower'])}–{pct(s['upper'])}",
+        ]
         for s in data.get("signals", [])
     ]
     return section(

@@ -17,3 +17,11 @@ def interval(line) -> str:
     if line is None or line.low is None:
         return ""
     return f"{100 * line.low:.1f}%–{100 * line.high:.1f}%"
+
+
+@register.filter
+def label(mapping, key) -> str:
+    """The words ``mapping`` (``reports.labels``) holds for a code, else the code itself."""
+    if not mapping:
+        return key
+    return mapping.get(key if key is not None else "", key)

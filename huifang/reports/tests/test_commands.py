@@ -1,3 +1,4 @@
+import datetime
 import json
 
 import pytest
@@ -108,27 +109,30 @@ class TestDaily:
         path = tmp_path / "daily.xlsx"
         run(capsys, "daily", "--date", "2026-11-14", "--xlsx", str(path))
         ws = load_workbook(path)["回访日报表"]
-        assert [c.value for c in ws[1]] == [
+        assert [c.value for c in ws[3]] == [
             "序号",
             "姓名",
             "电话号码",
             "回访内容",
             "回访人员",
             "满意度",
+            "投诉建议",
+            "病情预警",
             "备注",
         ]
-        assert ws.freeze_panes == "A2"
-        assert ws[1][0].font.bold
-        row = [c.value for c in ws[2]]
+        assert ws.freeze_panes == "A4"
+        assert ws[3][0].font.bold
+        row = [c.value for c in ws[4]]
         assert row[1] == "张三丰"
         assert row[2] == "138****5678"  # masked
         assert "接通本人" in row[3]
         assert row[4] == "agent"
         assert row[5] == "满意"
-        assert row[6] == "恢复良好"
-        assert ws[3][0].value == "合计"
-        assert ws[3][1].value == "1 次回访"
-        assert [ws[5][0].value, ws[5][2].value, ws[5][3].value] == ["填表人", "日期", "2026-11-14"]
+        assert row[8] == "恢复良好"
+        footer = {r[0]: r[1] for r in ws.iter_rows(min_row=6, values_only=True) if r[0]}
+        assert footer["合计回访次数"] == 1 and footer["其中接通"] == 1
+        assert footer["填表人"] == "system"
+        assert footer["日期"].date() == datetime.date(2026, 11, 14)
 
     def test_all_agents_calls_of_the_day(self, month, capsys):
         out = run(capsys, "daily", "--date", "2026-11-15")

@@ -220,11 +220,11 @@ class TestPages:
     def test_the_excel_summary(self, client, login, passed):
         login("head_surgery")
         book = load_workbook(BytesIO(client.get("/reports/summary.xlsx?period=2026-11").content))
-        rows = [[c.value for c in r] for r in book["汇总"].iter_rows(min_row=2)]
+        rows = [[c.value for c in r] for r in book["汇总"].iter_rows(min_row=4)]
         assert rows[-1][0] == "合计" and rows[-1][1] == 4
-        assert [r[0] for r in rows[:-1]] == ["SUR-W1"]
-        reasons = dict(r for r in book["失败原因"].iter_rows(min_row=2, values_only=True))
-        assert reasons["window_passed"] == 2
+        assert [r[0] for r in rows[:-1]] == ["普外科病区"]
+        reasons = {r[0]: r[1] for r in book["失败原因"].iter_rows(min_row=4, values_only=True)}
+        assert reasons["已过随访窗口"] == 2
 
     def test_the_summary_costs_no_query_per_record(
         self, passed, personas, patient_medicine, django_assert_max_num_queries

@@ -223,13 +223,13 @@ class TestComplaintsAndSuggestions:
         login("manager")
         book = load_workbook(BytesIO(client.get(f"/reports/summary.xlsx{NOV}").content))
         ws = book["主要投诉"]
-        assert [c.value for c in ws[1]] == ["类别", "科室", "内容摘要", "状态", "登记日期"]
-        rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+        assert [c.value for c in ws[3]] == ["类别", "科室", "内容摘要", "状态", "登记日期"]
+        rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
         assert len(rows) == 2
         assert rows[0][1] == "心血管内科病区" and rows[0][2].startswith("夜班护士说话很冲")
         assert "138****5678" in rows[0][2] and rows[0][2].endswith("…")
         assert rows[0][4].date() == datetime.date(2026, 11, 16)
-        suggestions = [[c.value for c in r] for r in book["意见建议"].iter_rows(min_row=2)]
+        suggestions = [[c.value for c in r] for r in book["意见建议"].iter_rows(min_row=4)]
         assert [s[2] for s in suggestions] == ["开水间热水不够"]
 
 

@@ -122,27 +122,27 @@ class TestExcel:
         response = client.get(f"/reports/summary.xlsx{NOV}&by=doctor")
         book = load_workbook(BytesIO(response.content))
         ws = book["医生满意度"]
-        assert [c.value for c in ws[1]][:4] == [
+        assert [c.value for c in ws[3]][:4] == [
             "主治医师",
             "电话满意度回答数",
             "满意+基本满意",
             "电话满意度",
         ]
-        assert ws.freeze_panes == "A2"
-        rows = {r[0]: r[1:] for r in ws.iter_rows(min_row=2, values_only=True)}
+        assert ws.freeze_panes == "A4"
+        rows = {r[0]: r[1:] for r in ws.iter_rows(min_row=4, values_only=True)}
         li = rows["李医生"]
         assert li[:3] == (4, 3, 0.75)
         assert (round(li[3], 3), round(li[4], 3)) == (0.301, 0.954)
         assert li[5:7] == (1, 0)
-        assert ws.cell(row=2, column=4).number_format == "0.00%"
-        nurse = list(book["护士满意度"].iter_rows(min_row=2, values_only=True))
+        assert ws.cell(row=4, column=4).number_format == "0.00%"
+        nurse = list(book["护士满意度"].iter_rows(min_row=4, values_only=True))
         assert [(r[0], r[1], r[2], r[6], r[7]) for r in nurse] == [("赵护士", 6, 4, 3, 1)]
         assert AuditEntry.objects.get(action="export").actor == user
 
     def test_a_heads_download_holds_their_staff_only(self, client, login, staffed):
         login("head_surgery")
         book = load_workbook(BytesIO(client.get(f"/reports/summary.xlsx{NOV}").content))
-        names = [r[0] for r in book["医生满意度"].iter_rows(min_row=2, values_only=True)]
+        names = [r[0] for r in book["医生满意度"].iter_rows(min_row=4, values_only=True)]
         assert names == ["李医生"]
 
 

@@ -88,15 +88,15 @@ class TestExcel:
         assert response["Content-Disposition"].endswith('.xlsx"')
         book = load_workbook(BytesIO(response.content))
         ws = book["汇总"]
-        assert ws[1][0].value == "分组" and ws[1][5].value == "回访成功率"
-        assert ws.freeze_panes == "A2"
-        rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+        assert ws[3][0].value == "分组" and ws[3][5].value == "回访成功率"
+        assert ws.freeze_panes == "A4"
+        rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
         assert rows[-1][0] == "合计"
         assert rows[-1][1] == 2  # surgery only
-        assert ws.cell(row=2, column=6).number_format == "0.00%"
-        assert {r[0].value: r[1].value for r in book["失败原因"].iter_rows(min_row=2)} == {
-            "deceased": 1,
-            "no_phone": 1,
+        assert ws.cell(row=4, column=6).number_format == "0.00%"
+        assert {r[0]: r[1] for r in book["失败原因"].iter_rows(min_row=4, values_only=True)} == {
+            "患者已故": 1,
+            "无电话": 1,
         }
         entry = AuditEntry.objects.get(action="export")
         assert entry.actor == user
@@ -109,10 +109,10 @@ class TestDailyRegisterDownload:
         response = client.get("/reports/daily.xlsx?date=2026-11-14")
         assert response.status_code == 200
         ws = load_workbook(BytesIO(response.content))["回访日报表"]
-        assert ws[1][1].value == "姓名" and ws.freeze_panes == "A2"
-        assert [ws[2][1].value, ws[2][2].value, ws[2][5].value] == ["张三丰", "138****5678", "满意"]
-        assert ws[3][0].value == "合计"
-        assert ws[5][1].value == "manager"  # filled in by
+        assert ws[3][1].value == "姓名" and ws.freeze_panes == "A4"
+        assert [ws[4][1].value, ws[4][2].value, ws[4][5].value] == ["张三丰", "138****5678", "满意"]
+        footer = {row[0]: row[1] for row in ws.iter_rows(min_row=6, values_only=True) if row[0]}
+        assert footer["合计回访次数"] == 1 and footer["填表人"] == "manager"
         entry = AuditEntry.objects.get(action="export")
         assert entry.actor == user and entry.changes == {"date": "2026-11-14", "calls": 1}
 
@@ -121,7 +121,8 @@ class TestDailyRegisterDownload:
         ws = load_workbook(
             BytesIO(client.get("/reports/daily.xlsx?date=2026-11-14").content)
         ).active
-        assert ws[2][0].value == "合计"
+        footer = {row[0]: row[1] for row in ws.iter_rows(min_row=4, values_only=True) if row[0]}
+        assert footer["合计回访次数"] == 0
 
     @pytest.mark.parametrize("persona", ["nobody", "doctor"])
     def test_others_are_refused(self, client, login, month, persona):
@@ -175,7 +176,7 @@ class TestControlSignals:
         login("manager")
         html = client.get(f"/reports/{NOV}").content.decode()
         assert html.count('data-testid="signal"') == 1
-        assert "MED-W1" in html.split('data-testid="signals"')[1].split("</table>")[0]
+        assert "心血管内科病区" in html.split('data-testid="signals"')[1].split("</table>")[0]
         login("head_surgery")
         html = client.get(f"/reports/{NOV}").content.decode()
         assert 'data-testid="signal"' not in html

@@ -175,7 +175,14 @@ class Command(BaseCommand):
                 return
         if options.get("xlsx"):
             with open(options["xlsx"], "wb") as fh:
-                fh.write(excel.register_workbook(rows=rows, day=day, filled_in_by=filled_in_by))
+                fh.write(
+                    excel.register_workbook(
+                        rows=rows,
+                        day=day,
+                        filled_in_by=filled_in_by,
+                        scope_text=pdf.scope_label(user=user, department_code=""),
+                    )
+                )
             self.stdout.write(f"{len(rows)} calls written to {options['xlsx']}")
             return
         for row in rows:

@@ -20,32 +20,43 @@
   if (!source) { return; }
   var data = JSON.parse(source.textContent);
 
+  // Every word comes from the page (reports/labels.py, the PDFs' source), in the user's language.
+  var labels = data.labels || {};
+  var word = function (group, code) {
+    var words = labels[group] || {};
+    return Object.prototype.hasOwnProperty.call(words, code) ? words[code] : code;
+  };
+  var series = labels.series || {};
+
   draw("chart-trend", {
-    tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
-    legend: { data: ["回访率", "回访成功率"] },
+    tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v + "%"; } },
+    legend: { top: 0, data: [series.follow_up_rate, series.success_rate] },
+    grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
     xAxis: { type: "category", data: data.months },
     yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
     series: [
-      { name: "回访率", type: "line", data: data.follow_up_rate.map(pct) },
-      { name: "回访成功率", type: "line", data: data.success_rate.map(pct) }
+      { name: series.follow_up_rate, type: "line", data: data.follow_up_rate.map(pct) },
+      { name: series.success_rate, type: "line", data: data.success_rate.map(pct) }
     ]
   });
 
   var reasons = Object.keys(data.failure_reasons);
   draw("chart-reasons", {
     tooltip: { trigger: "axis" },
-    xAxis: { type: "value" },
-    yAxis: { type: "category", data: reasons },
-    series: [{ type: "bar", data: reasons.map(function (k) { return data.failure_reasons[k]; }) }]
+    grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
+    xAxis: { type: "value", minInterval: 1 },
+    yAxis: { type: "category", inverse: true, data: reasons.map(function (k) { return word("reasons", k); }) },
+    series: [{ name: series.tasks, type: "bar", data: reasons.map(function (k) { return data.failure_reasons[k]; }) }]
   });
 
-  var stages = [["recorded", "登记"], ["forwarded", "转科室"], ["answered", "科室答复"], ["verified", "回访核实"], ["closed", "结案"]];
+  var stages = ["recorded", "forwarded", "answered", "verified", "closed"];
   draw("chart-funnel", {
     tooltip: { trigger: "item" },
     series: [{
-      type: "funnel", sort: "none", left: "10%", width: "80%",
-      label: { show: true, formatter: "{b}: {c}" },
-      data: stages.map(function (s) { return { name: s[1], value: data.funnel[s[0]] }; })
+      // Room on the right for the stages' words (English ones are long).
+      type: "funnel", sort: "none", left: "4%", width: "48%", top: 16, bottom: 16,
+      label: { show: true, position: "right", formatter: "{b}: {c}" },
+      data: stages.map(function (s) { return { name: word("funnel", s), value: data.funnel[s] }; })
     }]
   });
 
@@ -63,11 +74,15 @@
   });
   draw("chart-heatmap", {
     tooltip: { position: "top" },
-    grid: { left: 100, bottom: 60 },
-    xAxis: { type: "category", data: dimensions, splitArea: { show: true } },
-    yAxis: { type: "category", data: departments, splitArea: { show: true } },
+    grid: { left: 8, right: 16, top: 8, bottom: 56, containLabel: true },
+    xAxis: {
+      type: "category", splitArea: { show: true },
+      axisLabel: { interval: 0, rotate: dimensions.length > 6 ? 30 : 0 },
+      data: dimensions.map(function (k) { return word("dimensions", k); })
+    },
+    yAxis: { type: "category", splitArea: { show: true }, data: departments.map(function (d) { return word("departments", d); }) },
     visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0 },
-    series: [{ type: "heatmap", data: cells, label: { show: true } }]
+    series: [{ name: series.score, type: "heatmap", data: cells, label: { show: true } }]
   });
   }
 
