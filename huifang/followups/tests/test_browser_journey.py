@@ -105,6 +105,7 @@ def test_an_agent_works_unanswered_callback_and_reached_calls_in_one_morning(
         assert not ContactAttempt.objects.filter(task=evening).exists()
         page.locator("label[for=outcome-not_convenient]").click()
         page.locator("#callback-at").fill("2026-11-13T19:30")
+        assert page.get_by_test_id("record-error").count() == 0
         assert "仅在患者本人要求时" in page.get_by_test_id("callback-warning").inner_text()
         page.screenshot(path=shots / "journey-2-callback.png")
         page.get_by_test_id("record").click()

@@ -105,6 +105,25 @@ class TestOutsideTheCallWindows:
         assert 'data-testid="count-due_now">0<' in html
         assert "下一个回访时段 今天 15:00 开始，届时有 1 个回访待拨打。" in html
 
+    def test_the_worklist_with_the_hint_keeps_a_query_budget(
+        self, client, login, patient_medicine, django_assert_max_num_queries
+    ):
+        department = patient_medicine.encounters.first().department
+        for code in ("a", "b", "c"):
+            touchpoint = make_touchpoint(code=code)
+            for _ in range(10):
+                make_task(
+                    patient_medicine,
+                    touchpoint=touchpoint,
+                    encounter=EncounterFactory(patient=patient_medicine, department=department),
+                )
+        with time_machine.travel(datetime.combine(FRIDAY, time(13, 0), tzinfo=SHANGHAI)):
+            login("agent")
+            with django_assert_max_num_queries(19):
+                html = client.get("/followups/worklist/").content.decode()
+
+        assert "届时有 30 个回访待拨打" in html
+
     def test_on_saturday_it_names_monday(self, client, login, task):
         with time_machine.travel(datetime(2026, 11, 14, 9, 0, tzinfo=SHANGHAI)):
             login("agent")

@@ -159,7 +159,12 @@
   });
 
   document.addEventListener("input", function (event) {
-    if (event.target && event.target.id === "callback-at") { refreshCallbackWarning(); }
+    if (event.target && event.target.id === "callback-at") {
+      refreshCallbackWarning();
+      // A refusal of the previous time no longer applies to the new one.
+      var errors = document.getElementById("record-errors");
+      if (errors) { errors.innerHTML = ""; }
+    }
   });
 
   document.addEventListener("click", function (event) {
