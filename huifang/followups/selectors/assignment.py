@@ -24,16 +24,12 @@ CALLBACK_PERMISSION = "followups.work_callback_task"
 
 def _holding(permission: str) -> Q:
     app_label, codename = permission.split(".")
-    return (
-        Q(
-            groups__permissions__codename=codename,
-            groups__permissions__content_type__app_label=app_label,
-        )
-        | Q(
-            user_permissions__codename=codename,
-            user_permissions__content_type__app_label=app_label,
-        )
-        | Q(is_superuser=True)
+    return Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    ) | Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
     )
 
 
@@ -52,6 +48,17 @@ def _covering(department_id: int) -> Q:
         groups__permissions__content_type__app_label="accounts",
     )
     return everything | Q(departments__in=_ancestors(department_id))
+
+
+def holds_by_role(user, permission: str) -> bool:
+    """Whether ``user`` holds ``permission`` through a role or a grant of its own.
+
+    Unlike ``has_perm`` this is not true of every superuser: an
+    administrator's account is not offered calls it has no role for.
+    """
+    if not user.is_superuser:
+        return user.has_perm(permission)
+    return User.objects.filter(_holding(permission), pk=user.pk).exists()
 
 
 def users_who_may_work(*, permission: str, department_id: int) -> QuerySet[User]:

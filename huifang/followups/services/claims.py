@@ -169,7 +169,11 @@ def user_may_work_task(user, task: FollowUpTask) -> bool:
     callback) whose departments cover the patient's department. The
     assignee lists (``selectors.assignment``) offer the same users.
     """
-    return user.is_active and user.has_perm(task_work_permission(task)) and _in_scope(user, task)
+    return (
+        user.is_active
+        and assignment_selectors.holds_by_role(user, task_work_permission(task))
+        and _in_scope(user, task)
+    )
 
 
 def _assignee_active(task: FollowUpTask) -> bool:
@@ -332,7 +336,9 @@ def _name(user) -> str:
 
 def assignee_check(target, task: FollowUpTask) -> None:
     """Refuse ``target`` for ``task`` with what to do instead (``user_may_work_task`` says no)."""
-    if not target.is_active or not target.has_perm(task_work_permission(task)):
+    if not target.is_active or not assignment_selectors.holds_by_role(
+        target, task_work_permission(task)
+    ):
         if task_is_doctor_callback(task):
             message = _(
                 "%(name)s is not a clinician; a doctor's callback goes to a clinician "

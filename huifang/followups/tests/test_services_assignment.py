@@ -157,6 +157,24 @@ class TestWhoMayBeGivenATask:
             user=manager, task=make_task(patient_medicine)
         )
 
+    def test_a_superuser_administrator_without_a_calling_role_is_neither_offered_nor_accepted(
+        self, manager, departments, patient_medicine
+    ):
+        it = user_create(
+            username="it",
+            password="x" * 20,
+            display_name="信息科",
+            roles=[roles.ADMINISTRATOR],
+            departments=[departments["campus"]],
+            is_superuser=True,
+        )
+        task = make_task(patient_medicine)
+
+        assert it not in task_assignee_choices(user=manager, task=task)
+        with pytest.raises(ApplicationError) as error:
+            task_reassign(actor=manager, task=task, to_agent=it, reason="x")
+        assert error.value.code == "not_an_agent"
+
     def test_agents_see_no_one_to_offer(self, agent, patient_medicine):
         assert task_assignee_choices(user=agent, task=make_task(patient_medicine)) == []
 
