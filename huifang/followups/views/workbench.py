@@ -160,6 +160,7 @@ def _workbench_context(
         "note_outcomes": [o.code for o in bench.outcomes if o.note_required],
         "can_reveal_phone": request.user.has_perm("patients.reveal_phone"),
         "contact": _contact_context(request, task, phones=bench.phones, now=now),
+        "dial_default": workbench_selectors.dial_default(task, bench.phones),
         "lease_minutes": claims.lease_length().seconds // 60,
         "nav_active": "home",
     }
@@ -200,6 +201,7 @@ def task_contact(request, task_uuid):
         {
             "task": task,
             "dial_phones": phones,
+            "dial_default": workbench_selectors.dial_default(task, phones),
             "can_work": request.user.has_perm("followups.work_task")
             and task.status == FollowUpTask.Status.PENDING
             and not claims.task_is_held_by_other(task, request.user, timezone.now()),
