@@ -92,7 +92,8 @@ def worklist(request):
 def find_patient(request):
     """Find a patient by name, pinyin, initials or a phone's last digits; open their open task.
 
-    One match opens their open task (or their page when they have none);
+    One match opens their open task for those who call (else, or when
+    there is none, the patient's page);
     several are listed, each with its task. Typing in the box (htmx) gets
     the list only.
     """
@@ -107,7 +108,8 @@ def find_patient(request):
         return redirect("home")
     if len(found) == 1:
         match = found[0]
-        if match.task is not None:
+        # Those who do not call (heads, clinicians, quality) get the patient's record.
+        if match.task is not None and request.user.has_perm("followups.work_task"):
             return redirect("followups:task", task_uuid=match.task.uuid)
         return redirect("patients:detail", patient_uuid=match.patient.uuid)
     return render(request, "followups/find.html", context)
