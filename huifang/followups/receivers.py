@@ -1,6 +1,6 @@
 """Listens to the patients app: encounters written → their tasks (re)planned;
-patients deceased → their open tasks cancelled; a patient's preferred time or
-refused channels changed → their open tasks planned again; and to the core:
+patients deceased → their open tasks cancelled; a patient's preferred time,
+refused channels or phone numbers changed → their open tasks planned again; and to the core:
 the holiday table changed → the open tasks it may move planned again.
 
 ``encounters_written`` is sent once the transaction that wrote the

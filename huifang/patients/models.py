@@ -50,10 +50,13 @@ class Patient(models.Model):
     preferred_time_end = models.TimeField(_("preferred call time until"), null=True, blank=True)
     preferred_time_note = models.CharField(_("note on contact time"), max_length=100, blank=True)
     # How to talk with the patient (粤语, 听力不好, 只讲方言…): shown before every call.
+    # A database default too: the imports' bulk insert leaves the column out.
     language_note = models.CharField(
         _("language or dialect note"),
         max_length=100,
         blank=True,
+        default="",
+        db_default="",
         help_text=_("e.g. speaks Cantonese only, hard of hearing; shown before every call."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

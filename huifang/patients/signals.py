@@ -10,9 +10,11 @@ with their ids; follow-ups listens to cancel every open task of theirs in
 that same transaction, so no call to a dead patient stays queued.
 
 ``patients_contact_changed`` is sent after the transaction that changed
-how patients may be contacted (their preferred call time, or the channels
-they refused) has committed, with their ids; follow-ups listens to plan
-their open tasks again (first slot, next attempt; refused channels closed).
+how patients may be contacted (their preferred call time, the channels
+they refused, or a phone number staff added, corrected or retired) has
+committed, with their ids; follow-ups listens to plan their open tasks
+again (first slot, next attempt, the number to dial — a task waiting for
+a number gets it; refused channels closed).
 """
 
 from django.dispatch import Signal

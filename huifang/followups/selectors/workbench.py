@@ -51,6 +51,14 @@ def phones_in_dial_order(phones) -> list[PhoneNumber]:
     )
 
 
+def dial_default(task: FollowUpTask, phones: list[PhoneNumber]) -> int | None:
+    """The number the call form starts on: the task's, unless retired or dead; else the first usable."""
+    for phone in phones:
+        if phone.pk == task.phone_id and phone.is_usable:
+            return phone.pk
+    return phones[0].pk if phones else None
+
+
 def workbench_load(*, user, task: FollowUpTask, now: datetime, today: date) -> Workbench:
     """The preparation for calling ``task``'s patient, as ``user`` may see it."""
     patient = task.patient

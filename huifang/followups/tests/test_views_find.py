@@ -114,3 +114,11 @@ def test_the_list_costs_the_same_for_many_matches(
         html = _find(client, "wxm", **HTMX).content.decode()
     assert html.count('data-testid="find-row"') == 10
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_department_head_who_does_not_call_gets_the_patients_page(
+    client, login, patient_medicine
+):
+    make_task(patient_medicine)
+    login("head_medicine")
+    assert _find(client, "zsf").url == f"/patients/{patient_medicine.uuid}/"

@@ -1,5 +1,6 @@
 """The workbench's contact panel: numbers and preferences changed during the call."""
 
+import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -92,3 +93,20 @@ def test_the_dialect_note_set_on_the_call_is_shown_before_the_next_one(client, l
     html = client.get(f"/followups/tasks/{task.uuid}/").content.decode()
 
     assert 'data-testid="language-alert"' in html and "粤语，听力不好" in html
+
+
+def test_a_number_retired_on_the_call_is_no_longer_the_one_to_dial(client, login, task):
+    from huifang.followups.models import FollowUpTask
+
+    FollowUpTask.objects.filter(pk=task.pk).update(attempts=1)  # tried: not planned again
+    login("agent")
+    client.get(f"/followups/tasks/{task.uuid}/")
+    own = task.patient.phones.get(owner="self")
+    family = task.patient.phones.get(owner="family")
+
+    html = _post(client, task, {"op": "retire", "phone": own.pk, "reason": "换号"}).content.decode()
+
+    def checked(phone):
+        return re.search(rf'value="{phone.pk}" id="phone-{phone.pk}"\s+checked', html)
+
+    assert checked(family) and not checked(own)

@@ -131,7 +131,8 @@ def _say_refused(request, refused: list[claims.ContactRefused]) -> None:
 def find_patient(request):
     """Find a patient by name, pinyin, initials or a phone's last digits; open their open task.
 
-    One match opens their open task (or their page when they have none);
+    One match opens their open task for those who call (else, or when
+    there is none, the patient's page);
     several are listed, each with its task. Typing in the box (htmx) gets
     the list only.
     """
@@ -146,7 +147,8 @@ def find_patient(request):
         return redirect("home")
     if len(found) == 1:
         match = found[0]
-        if match.task is not None:
+        # Those who do not call (heads, clinicians, quality) get the patient's record.
+        if match.task is not None and request.user.has_perm("followups.work_task"):
             return redirect("followups:task", task_uuid=match.task.uuid)
         return redirect("patients:detail", patient_uuid=match.patient.uuid)
     return render(request, "followups/find.html", context)
@@ -217,6 +219,7 @@ def _workbench_context(
         if task.plan.code in (CONDITION_PLAN, DOCTOR_PLAN)
         else "",
         "contact": _contact_context(request, task, phones=bench.phones, now=now),
+        "dial_default": workbench_selectors.dial_default(task, bench.phones),
         "lease_minutes": claims.lease_length().seconds // 60,
         "nav_active": "home",
     }
@@ -276,6 +279,7 @@ def task_contact(request, task_uuid):
         {
             "task": task,
             "dial_phones": phones,
+            "dial_default": workbench_selectors.dial_default(task, phones),
             "can_work": request.user.has_perm("followups.work_task")
             and task.status == FollowUpTask.Status.PENDING
             and not claims.task_is_held_by_other(task, request.user, timezone.now()),
