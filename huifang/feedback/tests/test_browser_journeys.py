@@ -139,3 +139,35 @@ def test_a_manager_merges_two_cases_of_one_patient(
     page.get_by_test_id("case-merged-cases").wait_for()
     assert f"#{second.pk}" in page.get_by_test_id("case-merged-cases").inner_text()
     assert Case.objects.get(pk=second.pk).merged_into_id == complaint.pk
+
+
+def test_a_manager_records_a_12345_call_from_someone_not_on_record(
+    page, live_server, sign_in, personas
+):
+    sign_in(page, live_server, "manager")
+
+    page.goto(f"{live_server.url}/feedback/new/")
+    form = page.get_by_test_id("case-form")
+    form.get_by_label("来源").select_option(label="12345转办")
+    form.get_by_label("来电人姓名").fill("周女士")
+    form.get_by_label("来电人电话").fill("139-1234-5678")
+    form.get_by_label("与患者关系").select_option(label="子女")
+    form.get_by_label("12345工单号").fill("GD20261207-0318")
+    form.get_by_label("内容").fill("母亲在门诊候诊两个多小时无人告知原因")
+    shot(page, "hotline-form")
+    page.get_by_role("button", name="登记", exact=True).click()
+
+    page.get_by_test_id("case-caller").wait_for()
+    caller = page.get_by_test_id("case-caller").inner_text()
+    assert "周女士" in caller and "子女" in caller and "139****5678" in caller
+    assert "GD20261207-0318" in caller
+    page.get_by_test_id("case-caller").get_by_role("button", name="查看").click()
+    page.get_by_test_id("revealed-number").wait_for()
+    assert page.get_by_test_id("revealed-number").inner_text() == "139 1234 5678"
+
+    page.goto(f"{live_server.url}/feedback/?status=all")
+    row = page.get_by_test_id("case-row").first
+    shot(page, "case-list-caller")
+    assert "周女士" in row.inner_text() and "139****5678" in row.inner_text()
+    case = Case.objects.get()
+    assert (case.patient, case.caller_phone) == (None, "+8613912345678")
