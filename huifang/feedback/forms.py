@@ -94,6 +94,10 @@ class DispositionForm(_Styled):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_dispose_%s")  # the page holds other forms' notes
+        super().__init__(*args, **kwargs)
+
 
 class MergeForm(_Styled):
     """Pick the case (the same patient's) this one goes into."""
@@ -104,6 +108,7 @@ class MergeForm(_Styled):
     )
 
     def __init__(self, *args, candidates=None, **kwargs):
+        kwargs.setdefault("auto_id", "id_merge_%s")  # the page holds other forms' notes
         super().__init__(*args, **kwargs)
         field = self.fields["into"]
         field.queryset = candidates if candidates is not None else Case.objects.none()

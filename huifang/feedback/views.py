@@ -107,6 +107,7 @@ def board(request):
             request,
             "board",
             columns=[(key, labels[key], columns[key]) for key in selectors.BOARD_COLUMNS],
+            red_flags=selectors.case_red_flags_open(user=request.user, limit=20),
         ),
     )
 
