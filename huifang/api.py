@@ -95,5 +95,8 @@ api.add_router("/", "huifang.accounts.api.router")
 api.add_router("/patients", "huifang.patients.api.router")
 api.add_router("/surveys", "huifang.surveys.api.router")
 api.add_router("/messaging", "huifang.messaging.api.router")
+api.add_router("/", "huifang.followups.api.router")
+api.add_router("/cases", "huifang.feedback.api.router")
+api.add_router("/reports", "huifang.reports.api.router")
 
 __all__ = ["api"]

@@ -15,6 +15,7 @@ from huifang.core.services import (
     CalendarRange,
     calendar_day_remove,
     calendar_day_set,
+    calendar_days_remove,
     calendar_ranges_set,
 )
 
@@ -124,8 +125,8 @@ class CalendarDayAdmin(admin.ModelAdmin):
         calendar_day_remove(actor=request.user, day=obj.date)
 
     def delete_queryset(self, request, queryset):
-        for day in queryset.values_list("date", flat=True):
-            calendar_day_remove(actor=request.user, day=day)
+        # One re-planning for the whole selection, not one per day.
+        calendar_days_remove(actor=request.user, days=list(queryset.values_list("date", flat=True)))
 
     def get_urls(self):
         return [

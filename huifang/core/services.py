@@ -145,7 +145,10 @@ def _calendar_days_changed(days: list[date]) -> None:
     """After the commit of a range: as ``_calendar_changed``, once for all the days."""
     calendar.invalidate()
     logger.info(
-        "holiday table: %d days set, %s to %s", len(days), days[0].isoformat(), days[-1].isoformat()
+        "holiday table: %d days changed, %s to %s",
+        len(days),
+        days[0].isoformat(),
+        days[-1].isoformat(),
     )
     calendar_changed.send(sender=CalendarDay, days=list(days))
 
@@ -342,3 +345,28 @@ def calendar_day_remove(*, actor, day: date) -> None:
         entry.delete()
         calendar.invalidate()
         transaction.on_commit(lambda: _calendar_changed(day, "removed"))
+
+
+def calendar_days_remove(*, actor, days: list[date]) -> int:
+    """Delete several rows of the holiday table at once (the administration's bulk delete).
+
+    Each row audited as ``calendar_day_remove`` audits it; one
+    ``calendar_changed`` for all of them once committed, so the open tasks
+    are re-planned once. Days not in the table are skipped; returns how
+    many rows were deleted.
+    """
+    removed = []
+    with transaction.atomic():
+        for entry in CalendarDay.objects.select_for_update().filter(date__in=days).order_by("date"):
+            audit_record(
+                actor=actor,
+                action=AuditAction.DELETE,
+                target=entry,
+                changes=_calendar_day_fields(entry),
+            )
+            removed.append(entry.date)
+            entry.delete()
+        calendar.invalidate()
+        if removed:
+            transaction.on_commit(lambda: _calendar_days_changed(removed))
+    return len(removed)

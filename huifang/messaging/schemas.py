@@ -1,3 +1,4 @@
+from datetime import datetime
 from uuid import UUID
 
 from ninja import Schema
@@ -23,3 +24,28 @@ class OptOutOut(Schema):
     channel: str
     category: str
     source: str
+
+
+class MessageOut(Schema):
+    id: int
+    key: str
+    patient: UUID
+    channel: str
+    category: str
+    status: str
+    skip_reason: str
+    to_masked: str | None
+    body: str
+    campaign: UUID | None
+    task: UUID | None
+    not_before: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class MessagePage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[MessageOut]

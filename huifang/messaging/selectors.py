@@ -230,3 +230,18 @@ def message_timeline_for_patient(*, user: User, patient: Patient, limit: int) ->
             )
         )
     return entries
+
+
+def message_list(*, user: User, after_id: int | None = None) -> QuerySet[Message]:
+    """SMS and e-mail sent or queued to the patients the user may see, in the order created.
+
+    The patients' scope is the patients app's (``patient_scope``): a
+    department head sees the messages of its department's patients.
+    ``after_id``: only messages newer than that one.
+    """
+    from huifang.patients.selectors import patient_scope
+
+    messages = Message.objects.filter(patient__in=patient_scope(user).values("pk"))
+    if after_id:
+        messages = messages.filter(pk__gt=after_id)
+    return messages.select_related("patient", "phone", "email", "campaign", "task").order_by("id")

@@ -313,3 +313,26 @@ def test_the_command_lists_the_files_shipped_with_the_product():
     assert out.strip() == (
         "\n".join(map(str, files)) or "no holiday files shipped with this version"
     )
+
+
+def test_deleting_a_whole_break_in_the_admin_replans_once(
+    client, login, changes, django_capture_on_commit_callbacks
+):
+    admin = login("admin")
+    calendar_ranges_set(
+        actor=admin,
+        ranges=[CalendarRange(name="国庆节", date_from=d(10, 1), date_to=d(10, 7), kind="holiday")],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/core/calendarday/",
+            {
+                "action": "delete_selected",
+                "_selected_action": list(CalendarDay.objects.values_list("pk", flat=True)),
+                "post": "yes",
+            },
+        )
+    assert response.status_code == 302
+    assert not CalendarDay.objects.exists()
+    assert AuditEntry.objects.filter(target_type="core.calendarday", action="delete").count() == 7
+    assert changes == [[d(10, day) for day in range(1, 8)]]

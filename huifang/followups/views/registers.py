@@ -51,10 +51,10 @@ def register_import_preview(request, run_uuid):
         }
         services.register_import_start(actor=request.user, run=run, mapping=chosen)
         return redirect("followups:register_import_detail", run_uuid=run.uuid)
-    columns = [
-        {"index": index, "header": column, "field": field}
-        for index, (column, field) in enumerate(zip(headers, detected_fields(headers), strict=True))
-    ]
+    from huifang.patients.selectors import PREVIEW_SAMPLE_ROWS, import_preview_columns
+
+    # One row per column of the file, its first values masked as every list's.
+    columns = import_preview_columns(headers, detected_fields(headers), rows)
     return render(
         request,
         "followups/register_import_preview.html",
@@ -62,7 +62,7 @@ def register_import_preview(request, run_uuid):
             "run": run,
             "format": fmt,
             "columns": columns,
-            "rows": rows,
+            "samples": range(1, min(len(rows), PREVIEW_SAMPLE_ROWS) + 1),
             "fields": list(LABELS.items()),
             "nav_active": "imports",
         },
