@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from huifang.core.errors import ApplicationError
 from huifang.core.phones import InvalidPhoneNumber, normalize_phone
+from huifang.followups.models import Channel, FollowUpTask
 from huifang.followups.script import patient_title
 from huifang.followups.services.messages import task_complete_by_message
 from huifang.messaging import rendering
@@ -253,7 +254,22 @@ def _record(done: list[Message]) -> None:
         return
     with transaction.atomic():
         _save_outcomes(done)
+        task_ids = {m.task_id for m in done if m.task_id}
+        web = set(
+            FollowUpTask.objects.filter(pk__in=task_ids, channel=Channel.WEB).values_list(
+                "pk", flat=True
+            )
+            if task_ids
+            else ()
+        )
+        if web:
+            # Imported here: web_surveys queues through this module.
+            from huifang.messaging.services.web_surveys import web_survey_messages_settled
+
+            web_survey_messages_settled(task_ids=web)
         for message in done:
+            if message.task_id in web:
+                continue
             if message.task_id and message.status in (Status.SENT, Status.SKIPPED, Status.FAILED):
                 sent = message.status == Status.SENT
                 task_complete_by_message(
