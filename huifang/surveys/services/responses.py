@@ -19,11 +19,13 @@ from huifang.core.models import AuditAction
 from huifang.core.services import audit_record
 from huifang.followups.models import FollowUpTask
 from huifang.followups.services.messages import task_record_survey_answered
+from huifang.followups.services.rechecks import encounter_recheck_record
 from huifang.patients.contact import DECEASED, contact_refusal
 from huifang.patients.models import Encounter, Patient
 from huifang.patients.selectors import patient_scope
 from huifang.surveys import answers as answer_rules
 from huifang.surveys.models import Answer, Dispatch, Questionnaire, Response, SurveyChannel
+from huifang.surveys.rechecks import recheck_place
 from huifang.surveys.services.questionnaires import _require
 from huifang.surveys.signals import response_recorded
 
@@ -309,6 +311,16 @@ def response_record(
         if actor is None and response.task_id is not None:
             # A web-survey task answered from its link: the follow-up reached the patient.
             task_record_survey_answered(task_id=response.task_id, at=now)
+        place = recheck_place(questionnaire.code, clean)
+        if place and response.encounter is not None:
+            # "Re-checked": the health check's repeated calls end, as after a later check.
+            encounter_recheck_record(
+                encounter=response.encounter,
+                reported_on=timezone.localdate(now),
+                where=place,
+                source=channel,
+                actor=actor,
+            )
         flagged = [row for row in rows if row.opens_feedback or row.red_flag]
         audit_record(
             actor=actor,
