@@ -14,6 +14,7 @@ import logging
 import math
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -335,6 +336,56 @@ def messages_send_due(
     return dict(counts)
 
 
+@dataclass(frozen=True)
+class Check:
+    """What the send-time check says of one message: why not ("" when it may go), and where to."""
+
+    reason: str
+    phone: PhoneNumber | None
+    email: EmailAddress | None
+
+    @property
+    def address(self) -> str:
+        if self.phone is not None:
+            return self.phone.number
+        return self.email.address if self.email is not None else ""
+
+
+def _check(message: Message, facts: "_Batch") -> Check:
+    patient_id = message.patient_id
+    phone = email = None
+    if message.channel == MessageChannel.SMS:
+        phone = sms_phone(facts.phones.get(patient_id, []))
+    else:
+        emails = facts.emails.get(patient_id, [])
+        email = emails[0] if emails else None
+    reason = skip_reason(
+        message,
+        opt_outs=facts.opt_outs.get(patient_id, []),
+        has_address=phone is not None or email is not None,
+        sent_this_week=facts.sent_this_week[patient_id],
+    )
+    if not reason and _mentions_sensitive(message):
+        reason = Message.SkipReason.SENSITIVE
+    return Check(reason, phone, email)
+
+
+def messages_check(messages: list[Message], *, now: datetime) -> list[Check]:
+    """The send-time check of ``messages`` (saved or not), as the sender would make it now.
+
+    Deceased, opted out, no valid number or address, weekly limit, sensitive
+    diagnosis: for a campaign's preview, which counts who would get it. A
+    few queries for the whole list.
+    """
+    facts = _Batch(messages, now)
+    return [_check(message, facts) for message in messages]
+
+
+def message_text(message: Message, check: Check, *, now: datetime) -> str:
+    """The text ``message`` would carry if sent now (the SMS with its signature)."""
+    return _outgoing(message, check.address, now)[1]
+
+
 def _send_batch(
     batch: list[Message], *, backend: BaseBackend, now: datetime, counts: Counter, flush_every: int
 ) -> bool:
@@ -342,23 +393,8 @@ def _send_batch(
     done: list[Message] = []
     for index, message in enumerate(batch):
         patient_id = message.patient_id
-        if message.channel == MessageChannel.SMS:
-            phone = sms_phone(facts.phones.get(patient_id, []))
-            email = None
-            address = phone.number if phone else ""
-        else:
-            phone = None
-            emails = facts.emails.get(patient_id, [])
-            email = emails[0] if emails else None
-            address = email.address if email else ""
-        reason = skip_reason(
-            message,
-            opt_outs=facts.opt_outs.get(patient_id, []),
-            has_address=bool(address),
-            sent_this_week=facts.sent_this_week[patient_id],
-        )
-        if not reason and _mentions_sensitive(message):
-            reason = Message.SkipReason.SENSITIVE
+        check = _check(message, facts)
+        reason, phone, email, address = check.reason, check.phone, check.email, check.address
         message.claim, message.lease_expires_at = "", None
         if reason:
             message.status, message.skip_reason = Status.SKIPPED, reason
