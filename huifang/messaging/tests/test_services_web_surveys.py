@@ -154,6 +154,19 @@ class TestFallbackToCall:
         assert not Message.objects.filter(task=task).exists()
         assert not Dispatch.objects.filter(task=task).exists()
 
+    def test_the_agent_asks_the_questionnaire_on_the_call(
+        self, client, login, morning, outbox, patient_medicine
+    ):
+        patient_medicine.phones.filter(owner="self").update(status="invalid")
+        task = _web_task(patient_medicine)
+        _send_all()
+        login("agent")
+        page = client.get(f"/followups/tasks/{task.uuid}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "住院期间，医生认真听您说话吗？" in html  # the touchpoint's questionnaire
+        assert "网上问卷未能通过短信或邮件发给这位患者" in html
+
     def test_messages_all_skipped_at_send_time_make_it_a_call(
         self, morning, outbox, patient_medicine
     ):
@@ -207,3 +220,30 @@ class TestCounting:
             dispatch=dispatch, answers=_answers()
         ).already_submitted
         assert task.attempts_made.filter(outcome__code="survey_completed").count() == 1
+
+    def test_the_rollups_count_it_as_the_live_figures_do(self, morning, outbox, patient_medicine):
+        import datetime
+
+        from huifang.reports import rollups, selectors
+
+        answered = _web_task(patient_medicine)
+        other = make_touchpoint(
+            code="satisfaction-2", channel="web", questionnaire_code="inpatient-satisfaction"
+        )
+        unanswered = make_task(patient_medicine, touchpoint=other, phone=None)
+        _send_all()
+        survey_services.response_submit_link(
+            dispatch=Dispatch.objects.get(task=answered), answers=_answers()
+        )
+        assert unanswered.attempts_made.get().outcome.code == "survey_sent"
+        everyone = selectors.Scope(department_ids=None)
+        nov1, nov30 = datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)
+        live = selectors.figure_source(scope=everyone, date_from=nov1, date_to=nov30)
+        assert not live.from_rollups
+        live_figures, live_reasons = live.task_figures(), live.failure_reasons()
+        rollups.rollups_rebuild(date_from=nov1, date_to=nov30)
+        rolled = selectors.figure_source(scope=everyone, date_from=nov1, date_to=nov30)
+        assert rolled.from_rollups
+        assert rolled.task_figures() == live_figures
+        assert (live_figures.due, live_figures.attempted, live_figures.reached) == (2, 2, 1)
+        assert rolled.failure_reasons() == live_reasons == {"survey_sent": 1}
