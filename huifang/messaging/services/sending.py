@@ -280,7 +280,19 @@ def _record(done: list[Message]) -> None:
                     if sent
                     else f"短信未发送：{message.skip_reason or message.error}",
                 )
+                if not sent:
+                    _withdraw_links(message)
     done.clear()
+
+
+def _withdraw_links(message: Message) -> None:
+    """A survey invitation that never went out: its link reached nobody, so the dispatch goes."""
+    from huifang.surveys.models import Dispatch
+    from huifang.surveys.services import dispatch_withdraw
+
+    reason = message.skip_reason or message.error or message.status
+    for dispatch in Dispatch.objects.filter(task_id=message.task_id, status=Dispatch.Status.SENT):
+        dispatch_withdraw(dispatch=dispatch, reason=reason)
 
 
 def _release(messages: list[Message], *, not_before: datetime) -> None:
