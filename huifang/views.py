@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from huifang.feedback.selectors import case_open_counts, case_red_flags_open
-from huifang.followups.selectors.assigned import task_list_assigned
+from huifang.followups.selectors.assignment import task_list_for_clinician
 from huifang.followups.views.workbench import worklist_context
 from huifang.patients.selectors import workbench_summary
 
@@ -39,7 +39,7 @@ def clinician_home(request):
         {
             "nav_active": "home",
             "red_flags": case_red_flags_open(user=user),
-            "callbacks": task_list_assigned(user=user),
+            "callbacks": list(task_list_for_clinician(user=user)[:50]),
             "now": timezone.now(),
         },
     )

@@ -6,7 +6,9 @@ their follow-up tasks) are written. Tasks whose due window ended before
 follow-up centre sees (most reached, the rest spread over no answer, busy,
 switched off, dead numbers, refusals and a few deceased, readmitted or
 transferred patients); tasks due today or later stay open for the
-worklist. Everything is drawn from ``random.Random`` seeded with the demo's
+worklist. Its web questionnaires (the day-15 satisfaction survey) were sent
+by SMS, and about half were answered (``_passed_surveys_as_sent``), as the
+sender would have left them. Everything is drawn from ``random.Random`` seeded with the demo's
 seed, so the same seed and ``today`` give the same figures.
 
 The rows are written in bulk, not through ``attempt_record`` (one call at a
@@ -38,6 +40,16 @@ from huifang.followups.models import (
 from huifang.followups.scheduling import PHONE_USABLE
 from huifang.followups.services.generation import RECONCILABLE
 from huifang.patients.models import Patient, PhoneNumber
+from huifang.surveys import answers as answer_rules
+from huifang.surveys.models import (
+    Answer,
+    Dispatch,
+    Item,
+    ItemKind,
+    Questionnaire,
+    Response,
+    SurveyChannel,
+)
 
 Status = FollowUpTask.Status
 _BATCH = 500
@@ -215,6 +227,173 @@ def _passed_calls_as_tasks(today: date) -> int:
     for start in range(0, len(keys), _BATCH):
         PassedTouchpoint.objects.filter(pk__in=keys[start : start + _BATCH]).delete()
     return len(records)
+
+
+# Web surveys of the past: how many answered (per hundred), and the answers given.
+_SURVEY_ANSWERED = 45
+_SCALE_ANSWERS = {
+    ItemKind.SATISFACTION5: ((5, 45), (4, 38), (3, 11), (2, 4), (1, 2)),
+    ItemKind.SATISFACTION3: ((3, 80), (2, 16), (1, 4)),
+    ItemKind.FREQUENCY4: ((4, 58), (3, 28), (2, 10), (1, 4)),
+    ItemKind.RATING10: ((10, 30), (9, 28), (8, 22), (7, 10), (6, 5), (5, 3), (3, 2)),
+}
+
+
+def _survey_answer(rng: random.Random, item: Item):
+    if item.kind in _SCALE_ANSWERS:
+        return _pick(rng, _SCALE_ANSWERS[item.kind])
+    if item.kind == ItemKind.YESNO:
+        bad = "yes" in (item.feedback_values or []) or "yes" in (item.red_flag_values or [])
+        return _pick(rng, (("no", 97), ("yes", 3)) if bad else (("yes", 88), ("no", 12)))
+    if item.kind == ItemKind.SINGLE and item.options:
+        return item.options[0]["value"]
+    return None
+
+
+def _passed_surveys_as_sent(rng: random.Random, today: date) -> int:
+    """The demo's centre sent its web questionnaires: its passed web touchpoints become sent surveys.
+
+    Each passed web touchpoint of a living patient with a usable mobile
+    becomes what the sender leaves (``messaging.services.web_surveys``): a
+    done task with its ``survey_sent`` attempt and an SMS dispatch; about
+    ``_SURVEY_ANSWERED`` in a hundred were answered (a response, and the
+    ``survey_completed`` attempt), the others expired. The rest stay passed.
+    """
+    records = list(
+        PassedTouchpoint.objects.filter(
+            channel=Channel.WEB,
+            due_until__lt=today,
+            encounter__patient__deceased_on__isnull=True,
+        )
+        .order_by("encounter_id", "touchpoint_id", "sequence")
+        .values(
+            "encounter_id",
+            "encounter__patient_id",
+            "touchpoint_id",
+            "sequence",
+            "plan_id",
+            "due_from",
+            "due_until",
+            "first_slot",
+        )
+    )
+    mobiles = set(
+        PhoneNumber.objects.filter(
+            patient_id__in={r["encounter__patient_id"] for r in records},
+            status__in=PHONE_USABLE,
+            line_type=PhoneNumber.LineType.MOBILE,
+        ).values_list("patient_id", flat=True)
+    )
+    touchpoints = {t.id: t for t in Touchpoint.objects.filter(channel=Channel.WEB)}
+    questionnaires = {
+        q.code: (q, [i for i in q.items.all() if not i.agent_only and not i.condition])
+        for q in Questionnaire.objects.filter(status=Questionnaire.Status.ACTIVE)
+    }
+    records = [
+        r
+        for r in records
+        if r["encounter__patient_id"] in mobiles
+        and touchpoints[r["touchpoint_id"]].questionnaire_code in questionnaires
+    ]
+    if not records:
+        return 0
+    versions = dict(Plan.objects.values_list("id", "version"))
+    answered = [rng.randrange(100) < _SURVEY_ANSWERED for _ in records]
+    tasks = FollowUpTask.objects.bulk_create(
+        [
+            FollowUpTask(
+                patient_id=r["encounter__patient_id"],
+                encounter_id=r["encounter_id"],
+                plan_id=r["plan_id"],
+                plan_version=versions[r["plan_id"]],
+                touchpoint_id=r["touchpoint_id"],
+                sequence=r["sequence"],
+                channel=Channel.WEB,
+                status=Status.DONE,
+                closed_reason="survey_completed" if done else "survey_sent",
+                due_from=r["due_from"],
+                due_until=r["due_until"],
+                first_slot=r["first_slot"],
+                next_attempt_at=r["first_slot"],
+                attempts=2 if done else 1,
+                max_attempts=touchpoints[r["touchpoint_id"]].max_attempts,
+                priority=touchpoints[r["touchpoint_id"]].priority,
+                reason={"text": "演示数据：窗口期内发送的网上问卷"},
+            )
+            for r, done in zip(records, answered, strict=True)
+        ],
+        batch_size=_BATCH,
+    )
+    keys = [(r["encounter_id"], r["touchpoint_id"], r["sequence"]) for r in records]
+    for start in range(0, len(keys), _BATCH):
+        PassedTouchpoint.objects.filter(pk__in=keys[start : start + _BATCH]).delete()
+    outcomes = {o.code: o for o in Outcome.objects.filter(code__startswith="survey_")}
+    attempts, dispatches, replies = [], [], []
+    for task, done in zip(tasks, answered, strict=True):
+        sent = task.first_slot
+        questionnaire, items = questionnaires[touchpoints[task.touchpoint_id].questionnaire_code]
+        attempts.append(
+            ContactAttempt(
+                task=task,
+                outcome=outcomes["survey_sent"],
+                at=sent,
+                note="网上问卷链接已通过短信发送",
+            )
+        )
+        answered_at = sent + timedelta(hours=rng.randrange(1, 72)) if done else None
+        dispatches.append(
+            Dispatch(
+                questionnaire=questionnaire,
+                patient_id=task.patient_id,
+                encounter_id=task.encounter_id,
+                task=task,
+                channel=SurveyChannel.SMS,
+                status=Dispatch.Status.COMPLETED if done else Dispatch.Status.EXPIRED,
+                expires_at=sent + timedelta(days=14),
+                sent_at=sent,
+                opened_at=answered_at,
+                completed_at=answered_at,
+            )
+        )
+        if done:
+            attempts.append(
+                ContactAttempt(task=task, outcome=outcomes["survey_completed"], at=answered_at)
+            )
+            replies.append((questionnaire, items, task, answered_at))
+    ContactAttempt.objects.bulk_create(attempts, batch_size=_BATCH)
+    Dispatch.objects.bulk_create(dispatches, batch_size=_BATCH)
+    by_task = {d.task_id: d for d in dispatches}
+    responses = [
+        Response(
+            questionnaire=questionnaire,
+            dispatch=by_task[task.pk],
+            patient_id=task.patient_id,
+            encounter_id=task.encounter_id,
+            task=task,
+            channel=SurveyChannel.SMS,
+            submitted_at=at,
+        )
+        for questionnaire, _items, task, at in replies
+    ]
+    Response.objects.bulk_create(responses, batch_size=_BATCH)
+    answers = []
+    for response, (_q, items, _task, _at) in zip(responses, replies, strict=True):
+        for item in items:
+            value = _survey_answer(rng, item)
+            if value is None:
+                continue
+            answers.append(
+                Answer(
+                    response=response,
+                    item=item,
+                    value=value,
+                    number=answer_rules.answer_number(item, value),
+                    opens_feedback=answer_rules.matches(item.feedback_values, value),
+                    red_flag=answer_rules.matches(item.red_flag_values, value),
+                )
+            )
+    Answer.objects.bulk_create(answers, batch_size=_BATCH)
+    return len(tasks)
 
 
 def _history_calls(rng: random.Random, today: date, agents: dict[str, User]):
@@ -417,6 +596,7 @@ def history_build(*, seed: int, today: date) -> HistoryResult:
     rng = random.Random(f"{seed}-history")  # noqa: S311  (demo data, not secrets)
     agents = {user.username: user for user in User.objects.filter(username__in=_STAFF)}
     _passed_calls_as_tasks(today)
+    _passed_surveys_as_sent(random.Random(f"{seed}-surveys"), today)  # noqa: S311
     attempts, closed = _history_calls(rng, today, agents)
     _cancel_for_deceased()
     cases = _history_cases(rng, today, agents, attempts, count=max(12, len(closed) // 60))

@@ -519,3 +519,38 @@ class RegisterImport(models.Model):
         return (
             f"{self.file_name} ({self.created_at:%Y-%m-%d})" if self.created_at else self.file_name
         )
+
+
+class ReportedRecheck(models.Model):
+    """The patient's word that an abnormal health check was re-checked (复查).
+
+    Recorded from the re-check questionnaire's answer (on a call or on the
+    web): re-checked here, elsewhere, or seen a specialist. It ends the
+    check's repeated calls exactly as a later health-check encounter does
+    (``scheduling.stop_facts``: repeats due on or after ``reported_on``
+    are not owed) and counts in the re-check rate (docs/metrics.md). One
+    per encounter: the first answer that says so.
+    """
+
+    class Where(models.TextChoices):
+        HERE = "here", _("Re-checked here")
+        ELSEWHERE = "elsewhere", _("Re-checked elsewhere")
+        SPECIALIST = "specialist", _("Seen a specialist")
+
+    encounter = models.OneToOneField(
+        Encounter,
+        verbose_name=_("encounter"),
+        on_delete=models.CASCADE,
+        related_name="reported_recheck",
+    )
+    reported_on = models.DateField(_("reported on"))
+    where = models.CharField(_("re-checked"), max_length=20, choices=Where.choices)
+    source = models.CharField(_("reported through"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reported re-check")
+        verbose_name_plural = _("reported re-checks")
+
+    def __str__(self) -> str:
+        return f"{self.encounter_id} {self.where} {self.reported_on}"

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from huifang.followups.models import FollowUpTask
 from huifang.patients.models import Patient, PhoneNumber
@@ -137,7 +138,8 @@ class Message(models.Model):
 
     class SkipReason(models.TextChoices):
         DECEASED = "deceased", _("Patient deceased")
-        OPTED_OUT = "opted_out", _("Opted out")
+        # Not the follow-ups' "opted out" (拒绝随访): here it is 退订.
+        OPTED_OUT = "opted_out", pgettext_lazy("message skipped", "Opted out")
         NO_NUMBER = "no_number", _("No valid number or address")
         WEEKLY_CAP = "weekly_cap", _("Weekly message limit reached")
         SENSITIVE = "sensitive", _("Would disclose a sensitive diagnosis")

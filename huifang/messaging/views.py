@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from huifang.core.errors import ApplicationError, NotFound
 from huifang.messaging import rendering, selectors
 from huifang.messaging.forms import CampaignForm, OptOutForm, TemplateForm
+from huifang.messaging.models import Message
 from huifang.messaging.services import campaigns as campaign_services
 from huifang.messaging.services.optouts import optout_record
 from huifang.messaging.services.templates import FIELDS, template_save
@@ -63,16 +64,15 @@ def campaign_list(request):
 
 def campaign_new(request):
     _require(request, "messaging.add_campaign")
-    form = CampaignForm(request.POST or None)
+    form = CampaignForm(request.POST or None, user=request.user)
     preview = None
     if request.method == "POST" and form.is_valid():
         cohort = selectors.Cohort.from_dict(form.cohort_dict())
         template = form.cleaned_data["template"]
         if "preview" in request.POST:
-            count, samples = campaign_services.campaign_preview(
+            preview = campaign_services.campaign_preview(
                 user=request.user, template=template, cohort=cohort
             )
-            preview = {"count": count, "samples": samples}
         else:
             campaign = campaign_services.campaign_create(
                 actor=request.user,
@@ -82,14 +82,17 @@ def campaign_new(request):
                 scheduled_at=form.cleaned_data.get("scheduled_at"),
             )
             return redirect("messaging:campaign_detail", campaign_uuid=campaign.uuid)
-    return render(request, "messaging/campaign_form.html", {"form": form, "preview": preview})
+    context = {
+        "form": form,
+        "preview": preview,
+        "reason_labels": dict(Message.SkipReason.choices),
+    }
+    return render(request, "messaging/campaign_form.html", context)
 
 
 def campaign_detail(request, campaign_uuid):
     campaign = selectors.campaign_get(user=request.user, campaign_uuid=campaign_uuid)
     report = selectors.campaign_report(user=request.user, campaign=campaign)
-    from huifang.messaging.models import Message
-
     context = {
         "campaign": campaign,
         "report": report,

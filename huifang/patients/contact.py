@@ -66,6 +66,24 @@ def _channel_label(channel: str) -> str:
     return str(dict(Channel.choices).get(channel, channel))
 
 
+def contact_refusal(
+    *, patient: Patient, channel: str, purpose: str = Purpose.FOLLOW_UP, on: date | None = None
+) -> str:
+    """The patient's own stop on ``channel`` (a ``Refusal`` value), or "" when there is none.
+
+    Deceased (except for the one condolence), or opted out of the channel.
+    Senders that choose their own number or address (the SMS and e-mail
+    sender, the web-survey sender) ask this and then check the route they
+    picked; a call asks ``contact_decision``, which adds the usable number.
+    """
+    deceased = patient.deceased_on is not None and (on is None or patient.deceased_on <= on)
+    if deceased and purpose != Purpose.CONDOLENCE:
+        return Refusal.DECEASED
+    if channel in (patient.do_not_contact or []):
+        return Refusal.OPTED_OUT
+    return ""
+
+
 def contact_decision(
     *,
     patient: Patient,
@@ -81,15 +99,15 @@ def contact_decision(
     need a number). ``patient`` should be freshly read: the rule is only as
     current as the row it is given.
     """
-    deceased = patient.deceased_on is not None and (on is None or patient.deceased_on <= on)
-    if deceased and purpose != Purpose.CONDOLENCE:
+    refusal = contact_refusal(patient=patient, channel=channel, purpose=purpose, on=on)
+    if refusal == Refusal.DECEASED:
         return ContactDecision(
             allowed=False,
             reason=Refusal.DECEASED,
             message=gettext("The patient died on %(date)s: no more contact.")
             % {"date": formats.date_format(patient.deceased_on, "Y-m-d")},
         )
-    if channel in (patient.do_not_contact or []):
+    if refusal == Refusal.OPTED_OUT:
         return ContactDecision(
             allowed=False,
             reason=Refusal.OPTED_OUT,

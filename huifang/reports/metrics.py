@@ -40,7 +40,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate, TruncDay, TruncMonth, TruncQuarter
 
 from huifang.feedback.models import Case
-from huifang.followups.models import ContactAttempt, FollowUpTask, PassedTouchpoint
+from huifang.followups.models import (
+    ContactAttempt,
+    FollowUpTask,
+    PassedTouchpoint,
+    ReportedRecheck,
+)
 from huifang.patients.models import Encounter
 from huifang.surveys import scoring
 from huifang.surveys.models import Answer, ItemKind
@@ -539,7 +544,8 @@ def agent_figures(tasks: QuerySet[FollowUpTask]) -> list[dict]:
 def recheck_figures(
     tasks: QuerySet[FollowUpTask], passed: QuerySet[PassedTouchpoint] | None = None
 ) -> dict:
-    """Health checks followed up in the period whose patient came back for a later check.
+    """Health checks followed up in the period whose patient came back for a later check,
+    or said on a call or in a questionnaire that it was re-checked (``ReportedRecheck``).
 
     A check counts when one of its tasks or passed records is due in the period.
     """
@@ -552,7 +558,11 @@ def recheck_figures(
         kind=Encounter.Kind.HEALTH_CHECK,
         visit_on__gt=OuterRef("visit_on"),
     )
-    row = checks.aggregate(followed_up=Count("pk"), rechecked=Count("pk", filter=Q(Exists(later))))
+    reported = ReportedRecheck.objects.filter(encounter=OuterRef("pk"))
+    row = checks.aggregate(
+        followed_up=Count("pk"),
+        rechecked=Count("pk", filter=Q(Exists(later)) | Q(Exists(reported))),
+    )
     return {**row, "recheck_rate": rate(row["rechecked"], row["followed_up"])}
 
 

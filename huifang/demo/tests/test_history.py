@@ -38,6 +38,18 @@ class TestDemoHistory:
         assert builtin["answers"] > 0
         assert builtin["counts"]["satisfied"] > builtin["counts"]["dissatisfied"]
 
+    def test_its_web_surveys_were_sent_and_partly_answered(self, seeded):
+        surveys = FollowUpTask.objects.filter(channel="web", due_until__lt=TODAY)
+        assert surveys.exists()
+        # Sent (done), or cancelled before it was due (a readmission): never left pending.
+        statuses = set(surveys.values_list("status", flat=True))
+        assert statuses <= {FollowUpTask.Status.DONE, FollowUpTask.Status.CANCELLED}
+        sent = surveys.filter(status=FollowUpTask.Status.DONE)
+        answered = sent.filter(closed_reason="survey_completed").count()
+        assert 0 < answered < sent.count()
+        questionnaire = _october()["satisfaction"]["questionnaire"]
+        assert questionnaire["five_level_satisfaction_rate"] > 0.5
+
     def test_it_opens_cases_in_several_states(self, seeded):
         statuses = set(Case.objects.values_list("status", flat=True))
         assert len(statuses) >= 3

@@ -4,8 +4,9 @@ import pytest
 
 from huifang.feedback import services
 from huifang.feedback.models import Case
+from huifang.followups.adhoc_plans import DOCTOR_PLAN, adhoc_touchpoint_ensure
 from huifang.followups.models import FollowUpTask
-from huifang.testing.factories import EncounterFactory, make_task, make_touchpoint
+from huifang.testing.factories import EncounterFactory, make_task
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def test_a_clinician_starts_on_their_red_flags_and_callbacks(
     )
     red_flag(personas, other_doctors, "同科室其他医生的患者：头晕")
     mine = red_flag(personas, patient_medicine.encounters.first(), "伤口红肿发热")
-    callback = make_task(patient_medicine, touchpoint=make_touchpoint(code="doctor-callback"))
+    callback = make_task(patient_medicine, touchpoint=adhoc_touchpoint_ensure(DOCTOR_PLAN))
     FollowUpTask.objects.filter(pk=callback.pk).update(assigned_to=doctor)
     make_task(patient_medicine)  # the agents' queue, not assigned to the doctor
     login("doctor")
@@ -106,8 +107,9 @@ def test_the_page_keeps_to_a_query_budget(
             EncounterFactory(department=departments["medicine_ward"], attending_doctor="王医生"),
             f"发热{n}",
         )
-        task = make_task(patient_medicine, touchpoint=make_touchpoint(code=f"call-{n}"))
-        FollowUpTask.objects.filter(pk=task.pk).update(assigned_to=doctor)
+        task = make_task(patient_medicine, touchpoint=adhoc_touchpoint_ensure(DOCTOR_PLAN))
+        # A doctor's callbacks are numbered in sequence on the encounter.
+        FollowUpTask.objects.filter(pk=task.pk).update(assigned_to=doctor, sequence=n + 100)
     login("doctor")
 
     with django_assert_max_num_queries(14):

@@ -17,7 +17,13 @@ from django.utils import timezone
 
 from huifang.accounts.models import Department
 from huifang.followups import scheduling, slots
-from huifang.followups.models import FollowUpTask, PassedTouchpoint, Plan, Touchpoint
+from huifang.followups.models import (
+    FollowUpTask,
+    PassedTouchpoint,
+    Plan,
+    ReportedRecheck,
+    Touchpoint,
+)
 from huifang.followups.scheduling import (
     EncounterFacts,
     PatientFacts,
@@ -325,7 +331,18 @@ def stop_facts_load(facts: Iterable[EncounterFacts]) -> dict[int, StopFacts]:
         .values_list("id", "patient_id", "kind", "admitted_on", "discharged_on", "visit_on")
     ):
         others[patient_id].append((pk, kind, admitted_on, discharged_on or visit_on or admitted_on))
-    return {f.id: scheduling.stop_facts(f, others.get(f.patient_id, ())) for f in wanted}
+    # A re-check the patient reported (questionnaire) stands for a later health check.
+    reported: dict[int, list[tuple]] = defaultdict(list)
+    checks = [f.id for f in wanted if f.kind == scheduling.HEALTH_CHECK]
+    if checks:
+        for encounter_id, reported_on in ReportedRecheck.objects.filter(
+            id_filter("encounter_id", checks)
+        ).values_list("encounter_id", "reported_on"):
+            reported[encounter_id].append((0, scheduling.HEALTH_CHECK, None, reported_on))
+    return {
+        f.id: scheduling.stop_facts(f, [*others.get(f.patient_id, ()), *reported.get(f.id, ())])
+        for f in wanted
+    }
 
 
 # --- Explain ------------------------------------------------------------------

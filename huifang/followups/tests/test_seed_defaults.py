@@ -35,6 +35,15 @@ EXPECTED_OUTCOMES = {
     "transferred": ("final", False, None, False, False, True, "transferred", False),
 }
 
+# Recorded by the web-survey sender, never chosen by an agent (migration 0013).
+SURVEY_OUTCOMES = ("survey_sent", "survey_completed")
+
+
+def seeded_outcomes():
+    """The outcomes of migration 0002: the agents' outcome table."""
+    return Outcome.objects.exclude(code__in=SURVEY_OUTCOMES)
+
+
 # plan code: priority, encounter kinds, tags, touchpoints
 # touchpoint: code, anchor, offset, window, channel, condition, questionnaire
 # (the calls' questionnaires are named by surveys' migration 0003), repeat
@@ -135,13 +144,20 @@ def plan_shape(plan: Plan) -> tuple:
 
 
 def test_it_seeds_the_fifteen_outcomes_with_their_rules():
-    seeded = {outcome.code: outcome_rules(outcome) for outcome in Outcome.objects.all()}
+    seeded = {outcome.code: outcome_rules(outcome) for outcome in seeded_outcomes()}
 
     assert seeded == EXPECTED_OUTCOMES
 
 
+def test_the_web_survey_outcomes_are_never_offered_to_agents():
+    sent, completed = (Outcome.objects.get(code=code) for code in SURVEY_OUTCOMES)
+    assert (sent.category, sent.counts_as_success, sent.is_active) == ("not_reached", False, False)
+    assert (completed.category, completed.counts_as_success) == ("reached", True)
+    assert not completed.is_active and not sent.shortcut
+
+
 def test_the_outcomes_have_both_labels_and_keys_one_to_nine_zero_then_letters():
-    outcomes = list(Outcome.objects.order_by("sort_order"))
+    outcomes = list(seeded_outcomes().order_by("sort_order"))
 
     assert [o.shortcut for o in outcomes] == list("1234567890abcde")
     assert [o.code for o in outcomes][:3] == ["reached_patient", "reached_family", "not_convenient"]
@@ -205,7 +221,7 @@ def test_running_the_seed_again_updates_by_code_without_duplicates():
     seed_migration.seed(apps, None)
     seed_migration.seed(apps, None)
 
-    assert Outcome.objects.count() == 15
+    assert seeded_outcomes().count() == 15
     assert Plan.objects.count() == 6
     assert Touchpoint.objects.count() == 8
     busy = Outcome.objects.get(code="busy")
@@ -222,7 +238,7 @@ def test_reversing_the_seed_removes_only_its_own_codes():
 
     seed_migration.unseed(apps, None)
 
-    assert list(Outcome.objects.values_list("code", flat=True)) == ["voicemail"]
+    assert list(seeded_outcomes().values_list("code", flat=True)) == ["voicemail"]
     assert list(Plan.objects.values_list("code", flat=True)) == ["campaign-insurance"]
     assert not Touchpoint.objects.exists()
 

@@ -1,19 +1,25 @@
 """Campaigns: a template to a cohort, previewed, scheduled, paused and resumed."""
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huifang.accounts.models import User
+from huifang.accounts.models import Department, User
+from huifang.accounts.selectors import ALL_DEPARTMENTS, user_department_scope
 from huifang.core.errors import ApplicationError, Conflict, PermissionDenied
+from huifang.core.masking import mask_phone
 from huifang.core.models import AuditAction
 from huifang.core.services import audit_record
 from huifang.followups.script import patient_title
 from huifang.messaging import rendering
 from huifang.messaging.models import Campaign, Message, MessageTemplate
 from huifang.messaging.selectors import Cohort, cohort_patients
+from huifang.messaging.services.sending import message_text, messages_check
+from huifang.patients.models import Patient
 
 CHUNK = 2000
 # Placeholders filled from the encounter that put the patient in the cohort.
@@ -64,25 +70,104 @@ def _require(actor: User | None, perm: str) -> None:
         raise PermissionDenied(_("Your role may not run campaigns."))
 
 
+@dataclass
+class PreviewSample:
+    """One real recipient as the preview shows them: title, masked address, their own text."""
+
+    recipient: str
+    address: str
+    text: str
+
+
+@dataclass
+class CampaignPreview:
+    """Who a campaign would reach if started now.
+
+    ``cohort``: patients the filters select; ``recipients``: those the
+    send-time check lets through (``skipped`` counts the others by reason:
+    deceased, opted out, no number or address, weekly limit, sensitive
+    diagnosis); ``samples``: a few recipients with the text each would get.
+    """
+
+    cohort: int
+    recipients: int
+    skipped: dict[str, int]
+    samples: list[PreviewSample]
+
+
+def _mask_address(check) -> str:
+    if check.phone is not None:
+        return mask_phone(check.phone.number)
+    if check.email is not None:
+        local, _at, domain = check.email.address.partition("@")
+        return f"{local[:1]}***@{domain}"
+    return ""
+
+
+def _check_scope(user: User | None, cohort: Cohort) -> None:
+    """A user who sees only some departments may only choose among them (and must choose)."""
+    if user is None:
+        return
+    scope = user_department_scope(user)
+    if scope is ALL_DEPARTMENTS:
+        return
+    chosen = set(
+        Department.objects.filter(code__in=cohort.departments).values_list("pk", flat=True)
+    )
+    if not cohort.departments or not chosen <= scope:
+        raise PermissionDenied(_("Choose among your own departments."))
+
+
 def campaign_preview(
     *, user: User, template: MessageTemplate, cohort: Cohort, samples: int = 3
-) -> tuple[int, list[str]]:
-    """How many patients the cohort holds, and the text a few of them would get."""
+) -> CampaignPreview:
+    """How many patients the cohort holds, how many would get the message now, and a few texts.
+
+    Every patient is put through the sender's own check (``sending.messages_check``:
+    the contact rule, opt-outs, a usable mobile or address, the weekly limit,
+    a sensitive diagnosis), so the count is who would receive it if started
+    now. The samples are real recipients: their title, their masked number
+    and the text rendered with their own encounter's values.
+    """
     _require(user, "messaging.view_campaign")
-    patients = cohort_patients(cohort)
-    count = patients.count()
-    texts = []
-    today = timezone.localdate()
-    for patient in patients[:samples]:
-        context = {
-            **rendering.sample_context(),
-            "patient": patient_title(
-                name=patient.name, sex=patient.sex, birth_date=patient.birth_date, on=today
-            ),
-        }
-        body = rendering.render(template.body, context)
-        texts.append(rendering.sms_text(body) if template.channel == "sms" else body)
-    return count, texts
+    _check_scope(user, cohort)
+    now = timezone.now()
+    ids = list(cohort_patients(cohort).values_list("id", flat=True))
+    # The diagnosis decides whether a message is skipped as sensitive: then every
+    # patient needs their encounter's values, otherwise only those shown.
+    needs_all = bool(rendering.DIAGNOSIS_FIELDS & set(rendering.placeholders_in(template.body)))
+    skipped: Counter = Counter()
+    shown: list[PreviewSample] = []
+    recipients = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        patients = Patient.objects.in_bulk(chunk)
+        contexts = _encounter_contexts(cohort, chunk) if needs_all or len(shown) < samples else {}
+        messages = [
+            Message(
+                patient=patients[pk],
+                channel=template.channel,
+                category=template.category,
+                template=template,
+                context=contexts.get(pk, {}),
+            )
+            for pk in chunk
+        ]
+        for message, check in zip(messages, messages_check(messages, now=now), strict=True):
+            if check.reason:
+                skipped[check.reason] += 1
+                continue
+            recipients += 1
+            if len(shown) < samples:
+                patient = message.patient
+                title = patient_title(
+                    name=patient.name, sex=patient.sex, birth_date=patient.birth_date, on=now.date()
+                )
+                text = message_text(message, check, now=now)
+                shown.append(PreviewSample(title, _mask_address(check), text))
+    return CampaignPreview(
+        cohort=len(ids), recipients=recipients, skipped=dict(skipped), samples=shown
+    )
 
 
 @transaction.atomic
@@ -96,6 +181,7 @@ def campaign_create(
 ) -> Campaign:
     """A draft campaign; nothing is queued until it is started."""
     _require(actor, "messaging.add_campaign")
+    _check_scope(actor, cohort)
     if not template.is_active:
         raise ApplicationError(_("This template is not active."), code="template_inactive")
     campaign = Campaign(

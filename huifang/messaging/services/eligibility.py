@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 
 from huifang.messaging.models import Category, Message, OptOut
+from huifang.patients.contact import Refusal, contact_refusal
 from huifang.patients.models import Patient, PhoneNumber
 
 # What a marketing opt-out (a TD reply) covers: everything not clinical.
@@ -43,7 +44,7 @@ def quiet_hours_until(moment: datetime) -> datetime | None:
 
 def opted_out(patient: Patient, channel: str, category: str, opt_outs: list[OptOut]) -> bool:
     """Whether the patient refused ``channel`` for messages of ``category``."""
-    if channel in (patient.do_not_contact or []):
+    if contact_refusal(patient=patient, channel=channel) == Refusal.OPTED_OUT:
         return True
     for opt_out in opt_outs:
         if opt_out.channel != channel:
@@ -83,7 +84,7 @@ def skip_reason(
     """Why ``message`` must not go out now ("" when it may), in the order people ask:
     deceased, opted out, no valid number or address, weekly limit."""
     patient = message.patient
-    if patient.deceased_on is not None:
+    if contact_refusal(patient=patient, channel=message.channel) == Refusal.DECEASED:
         return Message.SkipReason.DECEASED
     if opted_out(patient, message.channel, message.category, opt_outs):
         return Message.SkipReason.OPTED_OUT

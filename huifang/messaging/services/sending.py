@@ -14,6 +14,7 @@ import logging
 import math
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from huifang.core.errors import ApplicationError
 from huifang.core.phones import InvalidPhoneNumber, normalize_phone
+from huifang.followups.models import Channel, FollowUpTask
 from huifang.followups.script import patient_title
 from huifang.followups.services.messages import task_complete_by_message
 from huifang.messaging import rendering
@@ -253,7 +255,22 @@ def _record(done: list[Message]) -> None:
         return
     with transaction.atomic():
         _save_outcomes(done)
+        task_ids = {m.task_id for m in done if m.task_id}
+        web = set(
+            FollowUpTask.objects.filter(pk__in=task_ids, channel=Channel.WEB).values_list(
+                "pk", flat=True
+            )
+            if task_ids
+            else ()
+        )
+        if web:
+            # Imported here: web_surveys queues through this module.
+            from huifang.messaging.services.web_surveys import web_survey_messages_settled
+
+            web_survey_messages_settled(task_ids=web)
         for message in done:
+            if message.task_id in web:
+                continue
             if message.task_id and message.status in (Status.SENT, Status.SKIPPED, Status.FAILED):
                 sent = message.status == Status.SENT
                 task_complete_by_message(
@@ -263,7 +280,19 @@ def _record(done: list[Message]) -> None:
                     if sent
                     else f"短信未发送：{message.skip_reason or message.error}",
                 )
+                if not sent:
+                    _withdraw_links(message)
     done.clear()
+
+
+def _withdraw_links(message: Message) -> None:
+    """A survey invitation that never went out: its link reached nobody, so the dispatch goes."""
+    from huifang.surveys.models import Dispatch
+    from huifang.surveys.services import dispatch_withdraw
+
+    reason = message.skip_reason or message.error or message.status
+    for dispatch in Dispatch.objects.filter(task_id=message.task_id, status=Dispatch.Status.SENT):
+        dispatch_withdraw(dispatch=dispatch, reason=reason)
 
 
 def _release(messages: list[Message], *, not_before: datetime) -> None:
@@ -319,6 +348,56 @@ def messages_send_due(
     return dict(counts)
 
 
+@dataclass(frozen=True)
+class Check:
+    """What the send-time check says of one message: why not ("" when it may go), and where to."""
+
+    reason: str
+    phone: PhoneNumber | None
+    email: EmailAddress | None
+
+    @property
+    def address(self) -> str:
+        if self.phone is not None:
+            return self.phone.number
+        return self.email.address if self.email is not None else ""
+
+
+def _check(message: Message, facts: "_Batch") -> Check:
+    patient_id = message.patient_id
+    phone = email = None
+    if message.channel == MessageChannel.SMS:
+        phone = sms_phone(facts.phones.get(patient_id, []))
+    else:
+        emails = facts.emails.get(patient_id, [])
+        email = emails[0] if emails else None
+    reason = skip_reason(
+        message,
+        opt_outs=facts.opt_outs.get(patient_id, []),
+        has_address=phone is not None or email is not None,
+        sent_this_week=facts.sent_this_week[patient_id],
+    )
+    if not reason and _mentions_sensitive(message):
+        reason = Message.SkipReason.SENSITIVE
+    return Check(reason, phone, email)
+
+
+def messages_check(messages: list[Message], *, now: datetime) -> list[Check]:
+    """The send-time check of ``messages`` (saved or not), as the sender would make it now.
+
+    Deceased, opted out, no valid number or address, weekly limit, sensitive
+    diagnosis: for a campaign's preview, which counts who would get it. A
+    few queries for the whole list.
+    """
+    facts = _Batch(messages, now)
+    return [_check(message, facts) for message in messages]
+
+
+def message_text(message: Message, check: Check, *, now: datetime) -> str:
+    """The text ``message`` would carry if sent now (the SMS with its signature)."""
+    return _outgoing(message, check.address, now)[1]
+
+
 def _send_batch(
     batch: list[Message], *, backend: BaseBackend, now: datetime, counts: Counter, flush_every: int
 ) -> bool:
@@ -326,23 +405,8 @@ def _send_batch(
     done: list[Message] = []
     for index, message in enumerate(batch):
         patient_id = message.patient_id
-        if message.channel == MessageChannel.SMS:
-            phone = sms_phone(facts.phones.get(patient_id, []))
-            email = None
-            address = phone.number if phone else ""
-        else:
-            phone = None
-            emails = facts.emails.get(patient_id, [])
-            email = emails[0] if emails else None
-            address = email.address if email else ""
-        reason = skip_reason(
-            message,
-            opt_outs=facts.opt_outs.get(patient_id, []),
-            has_address=bool(address),
-            sent_this_week=facts.sent_this_week[patient_id],
-        )
-        if not reason and _mentions_sensitive(message):
-            reason = Message.SkipReason.SENSITIVE
+        check = _check(message, facts)
+        reason, phone, email, address = check.reason, check.phone, check.email, check.address
         message.claim, message.lease_expires_at = "", None
         if reason:
             message.status, message.skip_reason = Status.SKIPPED, reason

@@ -30,3 +30,33 @@ def test_it_counts_sms_parts_while_typing_and_adds_the_opt_out_instruction(
     page.get_by_role("button", name="保存").click()
     page.get_by_text("模板已保存").wait_for()
     assert MessageTemplate.objects.get(code="winter").body == "冬至快乐，{patient}回复TD退订"
+
+
+def test_a_manager_builds_a_campaign_from_the_tree_with_dates_and_a_real_preview(
+    page, live_server, sign_in, personas, patient_medicine, patient_surgery, tmp_path
+):
+    import os
+
+    shots = os.environ.get("HUIFANG_SCREENSHOTS") or str(tmp_path)
+    sign_in(page, live_server, "manager")
+    page.goto(f"{live_server.url}/messaging/campaigns/new")
+    page.get_by_label("活动名称").fill("复查提醒")
+    page.get_by_label("模板").select_option(label="复查提醒")
+    page.get_by_label("科室").select_option(label="　心血管内科病区")
+    page.get_by_label("出院或就诊日期自").fill("2026-11-20")
+    page.get_by_label("至", exact=True).fill("2026-11-01")
+    page.get_by_role("button", name="预览").click()
+    error = page.get_by_test_id("field-error")
+    assert error.inner_text() == "结束日期早于开始日期，请检查。"
+    page.screenshot(path=f"{shots}/campaign-form-error.png", full_page=True)
+
+    page.get_by_label("出院或就诊日期自").fill("2026-11-01")
+    page.get_by_label("至", exact=True).fill("2026-11-30")
+    page.get_by_role("button", name="预览").click()
+    preview = page.get_by_test_id("campaign-preview")
+    assert "1 位患者将收到" in preview.inner_text()
+    sample = page.get_by_test_id("preview-sample")
+    assert sample.count() == 1
+    assert "张先生 · 138****5678" in sample.inner_text()
+    assert "您于11月10日在心血管内科病区就诊" in sample.inner_text()
+    page.screenshot(path=f"{shots}/campaign-form-preview.png", full_page=True)

@@ -133,12 +133,14 @@ class TestCampaign:
         assert messages_send_due(channel="sms")["sent"] == 2
 
     def test_preview_counts_and_shows_sample_texts(self, personas, greeting, cohort_of_five):
-        count, samples = campaign_preview(
+        preview = campaign_preview(
             user=personas["manager"], template=greeting, cohort=Cohort(departments=["MED"])
         )
-        assert count == 5
-        assert len(samples) == 3
-        assert samples[0].startswith("【示范人民医院】") and samples[0].endswith("回复TD退订")
+        assert (preview.cohort, preview.recipients) == (5, 2)
+        assert preview.skipped == {"deceased": 1, "opted_out": 1, "no_number": 1}
+        assert len(preview.samples) == 2  # only those who would receive it
+        text = preview.samples[0].text
+        assert text.startswith("【示范人民医院】") and text.endswith("回复TD退订")
 
     @pytest.mark.parametrize("who", ["agent", "head_medicine", "quality"])
     def test_only_managers_run_campaigns(self, personas, greeting, who):

@@ -39,6 +39,17 @@ class TestSmsTouchpoints:
         assert "https://fw.hospital.example/s/" in message.body
         assert Dispatch.objects.get(task=task).channel == "sms"
 
+    def test_a_survey_invitation_never_sent_leaves_no_dispatch_to_count(
+        self, morning, outbox, patient_medicine
+    ):
+        task = _sms_task(patient_medicine, questionnaire_code="inpatient-discharge")
+        task_messages_enqueue()
+        assert Dispatch.objects.filter(task=task).exists()
+        patient_medicine.phones.filter(owner="self").update(status="invalid")
+        messages_send_due(channel="sms")
+        assert Message.objects.get(task=task).skip_reason == "no_number"
+        assert not Dispatch.objects.filter(task=task).exists()  # the response rate ignores it
+
     def test_it_cancels_the_task_of_a_deceased_patient_with_the_reason(
         self, morning, outbox, patient_medicine
     ):

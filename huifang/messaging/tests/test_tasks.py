@@ -24,3 +24,24 @@ def test_the_sender_command_stops_when_idle(morning, outbox, patient_medicine, g
     call_command("send-messages", "--until-idle", "--channel", "sms", stdout=io.StringIO())
     message.refresh_from_db()
     assert message.status == "sent"
+
+
+def test_the_periodic_job_sends_due_web_surveys(morning, outbox, patient_medicine):
+    touchpoint = make_touchpoint(
+        code="satisfaction", channel="web", questionnaire_code="inpatient-satisfaction"
+    )
+    task = make_task(patient_medicine, touchpoint=touchpoint, phone=None)
+    summary = send_due.call_local()
+    assert summary["web_surveys"] == {"queued": 1, "fallback": 0}
+    assert Message.objects.get(task=task).status == "sent"
+    task.refresh_from_db()
+    assert task.status == "done"
+
+
+def test_the_sender_command_sends_due_web_surveys(morning, outbox, patient_medicine):
+    touchpoint = make_touchpoint(
+        code="satisfaction", channel="web", questionnaire_code="inpatient-satisfaction"
+    )
+    task = make_task(patient_medicine, touchpoint=touchpoint, phone=None)
+    call_command("send-messages", "--until-idle", stdout=io.StringIO())
+    assert Message.objects.get(task=task).status == "sent"

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from huifang.accounts.models import Department
 from huifang.messaging.models import Campaign, MessageTemplate, OptOut
 from huifang.messaging.selectors import Cohort
 from huifang.messaging.services.campaigns import campaign_create
@@ -86,7 +87,11 @@ class TestCampaignPages:
     ):
         login("manager")
         greeting = MessageTemplate.objects.get(code="holiday-greeting")
-        form = {"name": "冬至问候", "template": greeting.pk, "departments": "SUR"}
+        form = {
+            "name": "冬至问候",
+            "template": greeting.pk,
+            "departments": Department.objects.get(code="SUR").pk,
+        }
         preview = client.post(reverse("messaging:campaign_new"), {**form, "preview": "1"})
         assert 'data-testid="campaign-preview"' in preview.content.decode()
         assert "李先生您好" in preview.content.decode()

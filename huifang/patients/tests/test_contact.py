@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huifang.patients.contact import Purpose, Refusal, contact_decision
+from huifang.patients.contact import Purpose, Refusal, contact_decision, contact_refusal
 from huifang.patients.models import Patient, PhoneNumber
 from huifang.testing.factories import PatientFactory
 
@@ -94,3 +94,19 @@ def test_the_rule_in_one_sentence(deceased, refused, statuses, channel, purpose)
     else:
         assert decision and decision.message == ""
     assert bool(decision) == (decision.reason == "")
+
+
+@pytest.mark.django_db
+def test_the_patients_own_stop_leaves_the_route_to_the_sender(patient_medicine):
+    # Senders that pick their own number or address ask only the patient's stop.
+    patient_medicine.phones.update(status="invalid")
+    assert contact_refusal(patient=patient_medicine, channel="sms") == ""
+
+    patient_medicine.do_not_contact = ["email"]
+    assert contact_refusal(patient=patient_medicine, channel="email") == Refusal.OPTED_OUT
+
+    patient_medicine.deceased_on = date(2026, 11, 12)
+    assert contact_refusal(patient=patient_medicine, channel="sms") == Refusal.DECEASED
+    assert (
+        contact_refusal(patient=patient_medicine, channel="sms", purpose=Purpose.CONDOLENCE) == ""
+    )

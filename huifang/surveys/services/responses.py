@@ -18,10 +18,14 @@ from huifang.core.errors import ApplicationError, Conflict, NotFound, Permission
 from huifang.core.models import AuditAction
 from huifang.core.services import audit_record
 from huifang.followups.models import FollowUpTask
+from huifang.followups.services.messages import task_record_survey_answered
+from huifang.followups.services.rechecks import encounter_recheck_record
+from huifang.patients.contact import Refusal, contact_refusal
 from huifang.patients.models import Encounter, Patient
 from huifang.patients.selectors import patient_scope
 from huifang.surveys import answers as answer_rules
 from huifang.surveys.models import Answer, Dispatch, Questionnaire, Response, SurveyChannel
+from huifang.surveys.rechecks import recheck_place
 from huifang.surveys.services.questionnaires import _require
 from huifang.surveys.signals import response_recorded
 
@@ -87,11 +91,10 @@ def dispatch_create(
     _require_active(questionnaire)
     _require_scope(actor, patient)
     _check_links(patient, encounter, task)
-    if patient.is_deceased:
+    refusal = contact_refusal(patient=patient, channel=channel)
+    if refusal == Refusal.DECEASED:
         raise Conflict(_("The patient is deceased."), code="patient_deceased")
-    if channel in (patient.do_not_contact or []) or (
-        channel == SurveyChannel.SMS and "sms" in (patient.do_not_contact or [])
-    ):
+    if refusal:
         raise Conflict(
             _("The patient asked not to be contacted this way."), code="patient_opted_out"
         )
@@ -156,6 +159,28 @@ def dispatch_refuse(*, actor: User | None, dispatch: Dispatch) -> Dispatch:
             changes={"status": "refused"},
         )
     return dispatch
+
+
+def dispatch_withdraw(*, dispatch: Dispatch, reason: str) -> bool:
+    """Take back a dispatch whose link never reached the patient (every message was skipped).
+
+    Deleted, so response rates do not count an asking that never
+    happened; only while it is unanswered and unopened. Returns whether it
+    was withdrawn. Audited with the reason.
+    """
+    with transaction.atomic():
+        removed, _rows = Dispatch.objects.filter(
+            pk=dispatch.pk, status=Dispatch.Status.SENT, response__isnull=True
+        ).delete()
+        if removed:
+            audit_record(
+                actor=None,
+                action=AuditAction.DELETE,
+                target=dispatch,
+                patient_id=dispatch.patient_id,
+                changes={"withdrawn": True, "reason": reason},
+            )
+    return bool(removed)
 
 
 def dispatch_expire_due(*, now=None) -> int:
@@ -286,6 +311,19 @@ def response_record(
             dispatch.completed_at = now
             dispatch.opened_at = dispatch.opened_at or now
             dispatch.save(update_fields=["status", "completed_at", "opened_at"])
+        if actor is None and response.task_id is not None:
+            # A web-survey task answered from its link: the follow-up reached the patient.
+            task_record_survey_answered(task_id=response.task_id, at=now)
+        place = recheck_place(questionnaire.code, clean)
+        if place and response.encounter is not None:
+            # "Re-checked": the health check's repeated calls end, as after a later check.
+            encounter_recheck_record(
+                encounter=response.encounter,
+                reported_on=timezone.localdate(now),
+                where=place,
+                source=channel,
+                actor=actor,
+            )
         flagged = [row for row in rows if row.opens_feedback or row.red_flag]
         audit_record(
             actor=actor,

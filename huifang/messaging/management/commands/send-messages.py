@@ -6,10 +6,11 @@ from django.core.management.base import BaseCommand
 
 from huifang.messaging.services import sending
 from huifang.messaging.services.tasks import task_messages_enqueue
+from huifang.messaging.services.web_surveys import web_survey_tasks_send
 
 
 class Command(BaseCommand):
-    help = "Send due SMS and e-mail messages in a loop (or until nothing is due with --until-idle)."
+    help = "Queue due SMS and web-survey tasks and send due SMS and e-mail messages in a loop (or until nothing is due with --until-idle)."
 
     def add_arguments(self, parser):
         parser.add_argument("--channel", choices=["sms", "email"], action="append")
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         channels = channel or ["sms", "email"]
         while True:
             task_messages_enqueue()
+            web_survey_tasks_send()
             worked = False
             for name in channels:
                 counts = sending.messages_send_due(channel=name, limit=batch)

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followups', '0012_passed_touchpoints'),
+        ('followups', '0014_reported_recheck'),
     ]
 
     operations = [
