@@ -11,7 +11,7 @@ _NAV = [
     ("patients", _("Patients"), "patients:list", "patients.view_patient"),
     ("imports", _("Imports"), "patients:imports", "patients.import_encounters"),
     ("plans", _("Follow-up plans"), "followups:plan_list", "followups.view_plan"),
-    ("surveys", _("Satisfaction"), "core:coming", "patients.view_patient"),
+    ("surveys", _("Satisfaction"), "reports:satisfaction", "reports.view_reports"),
     ("questionnaires", _("Questionnaires"), "surveys:questionnaire_list", "surveys.view_scores"),
     ("messaging", _("SMS campaigns"), "messaging:campaign_list", "messaging.view_campaign"),
     ("feedback", _("Complaints & suggestions"), "feedback:home", "feedback.view_case"),
