@@ -10,9 +10,10 @@ Definitions (docs/metrics.md, "The satisfaction page"):
 - answers are those of responses submitted in the period (voided left
   out) and of calls on tasks due in it, as the summary counts them, by the
   encounter's department, attending doctor and responsible nurse;
-- a doctor or nurse is ranked by the five-level rate only with at least
-  ``HUIFANG_SATISFACTION_MIN_ANSWERS`` five-level answers; the others are
-  listed after, as "样本不足" (too few answers).
+- a doctor or nurse is ranked by the five-level rate (or the three-level
+  one, when asked, or when the period has no five-level answer) only with
+  at least ``HUIFANG_SATISFACTION_MIN_ANSWERS`` answers on that scale; the
+  others are listed after, as "样本不足" (too few answers).
 
 Two grouped queries whatever the number of answers, plus the names.
 """
@@ -90,8 +91,14 @@ def _add_answer(group: Group, kind: str, number: float, n: int) -> None:
     group.scored.extend([(group.key, "", kind, number)] * n)
 
 
-def satisfaction_report(*, user, period, department_code: str = "") -> dict:
+SCALES = ("five", "three")
+
+
+def satisfaction_report(*, user, period, department_code: str = "", scale: str = "") -> dict:
     """The period's satisfaction in the user's scope: totals and the four breakdowns.
+
+    ``scale`` (``five`` or ``three``): the rate doctors and nurses are ranked
+    by; empty: five levels when the period has five-level answers, else three.
 
     Only roles that see reports beyond their own figures may ask (an agent's
     or a clinician's request is refused); a department head sees their
@@ -168,17 +175,21 @@ def satisfaction_report(*, user, period, department_code: str = "") -> dict:
     for g in groups["dimension"].values():
         g.name = dimensions.get(g.key, g.key)
     minimum = minimum_answers()
+    total = groups["total"].get("all", Group(key="all", name=""))
+    if scale not in SCALES:
+        scale = "five" if total.five.answers or not total.three.answers else "three"
     result = {
         "period": period,
         "minimum": minimum,
-        "total": groups["total"].get("all", Group(key="all", name="")),
+        "scale": scale,
+        "total": total,
         "department": _by_rate(groups["department"].values()),
         "dimension": _by_rate(groups["dimension"].values()),
     }
     for name in ("doctor", "nurse"):
         for g in groups[name].values():
             g.name = g.key or not_recorded
-        result[name] = _ranked(groups[name].values(), minimum)
+        result[name] = _ranked(groups[name].values(), minimum, scale)
     return result
 
 
@@ -191,15 +202,22 @@ def _by_rate(groups) -> list[Group]:
     return sorted(groups, key=_rate_key)
 
 
-def _ranked(groups, minimum: int) -> list[Group]:
-    """Those with ``minimum`` five-level answers ranked by that rate; the rest after, too few."""
-    enough = sorted((g for g in groups if g.key and g.five.answers >= minimum), key=_rate_key)
+def _ranked(groups, minimum: int, scale: str = "five") -> list[Group]:
+    """Those with ``minimum`` answers on ``scale`` ranked by its rate; the rest after, too few."""
+
+    def rate(g: Group) -> Rate:
+        return g.five if scale == "five" else g.three
+
+    enough = sorted(
+        (g for g in groups if g.key and rate(g).answers >= minimum),
+        key=lambda g: (rate(g).value is None, -(rate(g).value or 0), g.name),
+    )
     rank, previous = 0, None
     for i, g in enumerate(enough, start=1):
-        if g.five.value != previous:
-            rank, previous = i, g.five.value
+        if rate(g).value != previous:
+            rank, previous = i, rate(g).value
         g.rank = rank
     rest = [g for g in groups if g not in enough]
     for g in rest:
         g.too_few = True
-    return enough + sorted(rest, key=lambda g: (g.key == "", -g.five.answers, g.name))
+    return enough + sorted(rest, key=lambda g: (g.key == "", -rate(g).answers, g.name))

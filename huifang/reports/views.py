@@ -240,7 +240,10 @@ def satisfaction_page(request):
     """Satisfaction by department, doctor, nurse and dimension for a period, in the user's scope."""
     period, department = _args(request)
     data = satisfaction.satisfaction_report(
-        user=request.user, period=period, department_code=department
+        user=request.user,
+        period=period,
+        department_code=department,
+        scale=request.GET.get("scale", ""),
     )
     return render(
         request,
@@ -262,7 +265,10 @@ def satisfaction_xlsx(request):
     """The satisfaction report as Excel, scoped like the page; every download is audited."""
     period, department = _args(request)
     data = satisfaction.satisfaction_report(
-        user=request.user, period=period, department_code=department
+        user=request.user,
+        period=period,
+        department_code=department,
+        scale=request.GET.get("scale", ""),
     )
     content = excel.satisfaction_workbook(
         data=data, scope_text=pdf.scope_label(user=request.user, department_code=department)

@@ -71,6 +71,29 @@ class TestFigures:
         doctors = _rows(client.get(URL), "doctor")
         assert (doctors["王医生"].rank, doctors["李医生"].rank) == (1, 2)
 
+    def test_they_may_be_ranked_on_three_levels(self, client, login, staffed, settings):  # noqa: F811
+        settings.HUIFANG_SATISFACTION_MIN_ANSWERS = 3
+        login("manager")
+        assert client.get(URL).context["data"]["scale"] == "five"
+        doctors = _rows(client.get(f"{URL}&scale=three"), "doctor")
+        assert (doctors["李医生"].rank, doctors["王医生"].rank) == (1, 2)  # 3/4, then 2/3
+
+    def test_a_period_without_five_level_answers_ranks_on_three(
+        self,
+        client,
+        login,
+        staffed,  # noqa: F811
+        settings,
+    ):
+        from huifang.surveys.models import Answer
+
+        Answer.objects.filter(item__kind="satisfaction5").delete()
+        settings.HUIFANG_SATISFACTION_MIN_ANSWERS = 3
+        login("manager")
+        response = client.get(URL)
+        assert response.context["data"]["scale"] == "three"
+        assert _rows(response, "doctor")["李医生"].rank == 1
+
 
 class TestWhoSeesWhat:
     @pytest.mark.parametrize("persona", ["manager", "quality", "admin"])
