@@ -140,6 +140,12 @@ class TestWhoSeesWhat:
         html = client.get("/").content.decode()
         assert 'href="/reports/satisfaction/"' not in html
 
+    def test_the_reports_link_to_it_with_their_period(self, client, login, staffed):  # noqa: F811
+        login("head_medicine")
+        for page in ("/reports/?period=2026-11", "/reports/dashboard/?period=2026-11"):
+            html = client.get(page).content.decode()
+            assert 'href="/reports/satisfaction/?period=2026-11"' in html
+
     def test_the_query_count_does_not_grow_with_the_data(
         self,
         client,
