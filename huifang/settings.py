@@ -385,6 +385,8 @@ HUIFANG_CALL_EVERY_DAY = envbool("HUIFANG_CALL_EVERY_DAY", False)
 # Reports: each agent's required follow-up rate (a fraction); one assessment
 # point is deducted per full 5 % below it.
 HUIFANG_AGENT_REQUIRED_RATE = os.environ.get("HUIFANG_AGENT_REQUIRED_RATE", "0.95")
+# Five-level answers a doctor or nurse needs before the satisfaction page ranks them.
+HUIFANG_SATISFACTION_MIN_ANSWERS = envint("HUIFANG_SATISFACTION_MIN_ANSWERS", 10)
 # PDF reports: empty → Chinese in the STSong-Light CID font (not embedded);
 # a path to a TrueType font (.ttf/.ttc) → that font, embedded (docs/deploy.md).
 HUIFANG_PDF_FONT = os.environ.get("HUIFANG_PDF_FONT", "")

@@ -13,7 +13,7 @@ _NAV = [
     ("imports", _("Imports"), "patients:imports", "patients.import_encounters"),
     ("plans", _("Follow-up plans"), "followups:plan_list", "followups.view_plan"),
     ("reassign", _("Reassign tasks"), "followups:reassign_bulk", "followups.reassign_task"),
-    ("surveys", _("Satisfaction"), "core:coming", "patients.view_patient"),
+    ("surveys", _("Satisfaction"), "reports:satisfaction", "reports.view_reports"),
     ("questionnaires", _("Questionnaires"), "surveys:questionnaire_list", "surveys.view_scores"),
     ("messaging", _("SMS campaigns"), "messaging:campaign_list", "messaging.view_campaign"),
     ("feedback", _("Complaints & suggestions"), "feedback:home", "feedback.view_case"),

@@ -23,7 +23,6 @@ logger = logging.getLogger(__name__)
 # Chinese is fuller (满意度调查, 统计报表), hence the context.
 COMING_SECTIONS = {
     "plans": pgettext_lazy("section title", "Follow-up plans"),
-    "surveys": pgettext_lazy("section title", "Satisfaction"),
     "feedback": pgettext_lazy("section title", "Complaints & suggestions"),
     "reports": pgettext_lazy("section title", "Reports"),
 }

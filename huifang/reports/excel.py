@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from huifang.core import xlsx
-from huifang.core.xlsx import COUNT, DATE, PERCENT, Column
+from huifang.core.xlsx import COUNT, DATE, NUMBER, PERCENT, Column
 from huifang.reports import labels
 
 
@@ -249,3 +249,69 @@ def _satisfaction_sheet(book, title: str, label: str, rows: list[dict], subtitle
             for row in rows
         ],
     )
+
+
+def satisfaction_workbook(*, data: dict, scope_text: str = "") -> bytes:
+    """The satisfaction report: a sheet per breakdown, each rate beside its answers and interval."""
+    book = xlsx.workbook()
+    period = data["period"]
+    subtitle = _("Period: %(period)s | Scope: %(scope)s") % {
+        "period": f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}",
+        "scope": scope_text or labels.all_departments(),
+    }
+    too_few = pgettext("satisfaction", "Too few answers")
+    rate_columns = [
+        Column(pgettext("satisfaction", "Five-level answers"), 11, COUNT),
+        Column(pgettext("satisfaction", "Very satisfied + satisfied"), 11, COUNT),
+        Column(pgettext("satisfaction", "Five-level rate"), 10, PERCENT),
+        Column(pgettext("report workbook", "95% lower"), 9, PERCENT),
+        Column(pgettext("report workbook", "95% upper"), 9, PERCENT),
+        Column(pgettext("satisfaction", "Three-level answers"), 11, COUNT),
+        Column(pgettext("satisfaction", "Satisfied + fairly satisfied"), 11, COUNT),
+        Column(pgettext("satisfaction", "Three-level rate"), 10, PERCENT),
+        Column(pgettext("satisfaction", "Mean score (0–100)"), 10, NUMBER),
+    ]
+
+    def cells(g) -> list:
+        return [
+            g.five.answers,
+            g.five.satisfied,
+            g.five.value,
+            g.five.low,
+            g.five.high,
+            g.three.answers,
+            g.three.satisfied,
+            g.three.value,
+            g.mean_score,
+        ]
+
+    sheets = (
+        ("department", pgettext("satisfaction", "By department"), _("Department"), False),
+        ("doctor", pgettext("satisfaction", "By attending doctor"), _("Attending doctor"), True),
+        ("nurse", pgettext("satisfaction", "By responsible nurse"), _("Responsible nurse"), True),
+        ("dimension", pgettext("satisfaction", "By dimension"), _("Dimension"), False),
+    )
+    for key, title, first, ranked in sheets:
+        columns = [Column(first, 16)]
+        if ranked:
+            columns.append(Column(pgettext("satisfaction", "Rank"), 8))
+        rows = []
+        for g in data[key]:
+            row = [g.name]
+            if ranked:
+                row.append(g.rank if g.rank is not None else (too_few if g.key else "—"))
+            rows.append(row + cells(g))
+        total = data["total"]
+        xlsx.sheet_write(
+            book,
+            name=title,
+            title=f"{settings.HUIFANG_HOSPITAL_NAME} {title}",
+            subtitle=subtitle,
+            columns=columns + rate_columns,
+            rows=rows,
+            # An answer counts under one dimension only where it has one: no total there.
+            totals=None
+            if key == "dimension"
+            else [pgettext("daily register", "Total"), *([""] if ranked else []), *cells(total)],
+        )
+    return xlsx.workbook_bytes(book)

@@ -24,6 +24,11 @@ def outcome_label(outcome) -> str:
     return outcome.label_en if _english() and outcome.label_en else outcome.label_zh
 
 
+def not_recorded() -> str:
+    """What a doctor or nurse column shows when the encounter names nobody."""
+    return pgettext("report label", "Not recorded")
+
+
 def all_departments() -> str:
     return _("All departments")
 

@@ -24,10 +24,13 @@ def _month_end(year: int, month: int) -> date:
 
 
 def parse_period(text: str | None) -> Period:
-    """``2026-11`` → November 2026; ``2026-Q4`` → October–December; empty → this month."""
+    """``2026-11`` → November 2026; ``2026-Q4`` → October–December; empty → the last whole month.
+
+    The current month is still being called: its rates would count the calls
+    not yet due, so a report opens on the month that has ended.
+    """
     if not text:
-        today = timezone.localdate()
-        text = f"{today:%Y-%m}"
+        text = f"{last_complete_month():%Y-%m}"
     text = text.strip().upper()
     if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
         year, month = int(m[1]), int(m[2])
@@ -41,6 +44,12 @@ def parse_period(text: str | None) -> Period:
         _("Choose a month (2026-11) or a quarter (2026-Q4), not %(text)s.") % {"text": text},
         code="invalid_period",
     )
+
+
+def last_complete_month(today: date | None = None) -> date:
+    """The first day of the month before ``today``'s (default: the local today)."""
+    today = today or timezone.localdate()
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 def trailing_months(period: Period, months: int = 12) -> tuple[date, date]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 
 from huifang.accounts.selectors import ALL_DEPARTMENTS
 from huifang.feedback.models import Case
@@ -67,7 +68,14 @@ def whole_months(date_from: date, date_to: date) -> list[date] | None:
 
 
 def covered_months(months: list[date]) -> set[date]:
-    """Of ``months``, those built and not dirty: one query."""
+    """Of ``months``, those ended, built and not dirty: one query.
+
+    A month not ended yet still holds tasks not due (the live figures leave
+    them out until their first due day comes, with no write to mark the
+    month dirty): it is always read live.
+    """
+    today = timezone.localdate()
+    months = [m for m in months if next_month(m) <= today]
     if not months:
         return set()
     dirty = RollupDirty.objects.filter(month=OuterRef("month"))

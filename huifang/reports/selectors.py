@@ -69,10 +69,20 @@ def check_period(date_from: date, date_to: date) -> None:
         raise ApplicationError(_("The period ends before it starts."), code="invalid_period")
 
 
+def due_by(date_to: date) -> date:
+    """The last due day counted in a period ending ``date_to``: never after today.
+
+    A task whose first due day has not come is not owed yet: counting it
+    would make the current month's rates fall with every call planned.
+    """
+    return min(date_to, timezone.localdate())
+
+
 def report_tasks(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[FollowUpTask]:
     """Tasks due in the period (due_from inside it).
 
-    Left out: merged tasks (their call is another task's), and cancelled
+    Left out: tasks not due yet (their first due day after today: a call
+    not yet owed is no failure), merged tasks (their call is another task's), and cancelled
     tasks nobody tried to call (a plan change, a readmission before the
     call). A cancelled task someone did call stays due — a refusal (拒访) or
     a death learnt on the call is a failure reason — and so does one
@@ -81,7 +91,7 @@ def report_tasks(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[Fo
     check_period(date_from, date_to)
     called = ContactAttempt.objects.filter(task=OuterRef("pk"))
     qs = (
-        FollowUpTask.objects.filter(due_from__gte=date_from, due_from__lte=date_to)
+        FollowUpTask.objects.filter(due_from__gte=date_from, due_from__lte=due_by(date_to))
         .exclude(status=FollowUpTask.Status.MERGED)
         .exclude(
             Q(status=FollowUpTask.Status.CANCELLED) & ~Q(closed_reason="deceased") & ~Exists(called)
@@ -109,7 +119,7 @@ def report_passed(*, scope: Scope, date_from: date, date_to: date) -> QuerySet[P
     check_period(date_from, date_to)
     if scope.agent is not None:
         return PassedTouchpoint.objects.none()
-    qs = PassedTouchpoint.objects.filter(due_from__gte=date_from, due_from__lte=date_to)
+    qs = PassedTouchpoint.objects.filter(due_from__gte=date_from, due_from__lte=due_by(date_to))
     if scope.department_ids is not ALL_DEPARTMENTS:
         qs = qs.filter(encounter__department_id__in=scope.department_ids)
     return qs
@@ -505,7 +515,30 @@ def summary_page(
     )
     data.update(feedback_lists(scope=scope, date_from=period.start, date_to=period.end))
     labels.name_agents(data["agents"])
+    data["register_day"] = register_day(scope=scope, period=period)
     return data
+
+
+def register_day(*, scope: Scope, period) -> date:
+    """The day the period's daily-register link opens: today within the period, else its last call.
+
+    A period that has ended opens on the last day a call in scope was made
+    (its last day when none was); one query.
+    """
+    today = timezone.localdate()
+    if period.start <= today <= period.end:
+        return today
+    last_day = min(period.end, today)
+    if last_day < period.start:
+        return period.start
+    start, end = _day_bounds(period.start, last_day)
+    calls = ContactAttempt.objects.filter(at__gte=start, at__lt=end)
+    if scope.department_ids is not ALL_DEPARTMENTS:
+        calls = calls.filter(task__encounter__department_id__in=scope.department_ids)
+    if scope.agent is not None:
+        calls = calls.filter(agent=scope.agent)
+    last = calls.order_by("-at").values_list("at", flat=True).first()
+    return timezone.localdate(last) if last else last_day
 
 
 TOP_COMPLAINTS = 10

@@ -14,4 +14,6 @@ urlpatterns = [
     path("summary.xlsx", views.summary_xlsx, name="summary_xlsx"),
     path("daily.pdf", views.daily_pdf, name="daily_pdf"),
     path("summary.pdf", views.summary_pdf, name="summary_pdf"),
+    path("satisfaction/", views.satisfaction_page, name="satisfaction"),
+    path("satisfaction.xlsx", views.satisfaction_xlsx, name="satisfaction_xlsx"),
 ]

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from huifang.accounts.selectors import department_list
-from huifang.reports import daily, excel, labels, pdf, selectors, services
+from huifang.reports import daily, excel, labels, pdf, satisfaction, selectors, services
 from huifang.reports.periods import parse_day, parse_period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -238,4 +238,57 @@ def daily_pdf(request):
     )
     response = HttpResponse(content, content_type=PDF)
     response["Content-Disposition"] = f'attachment; filename="daily-register-{day:%Y-%m-%d}.pdf"'
+    return response
+
+
+def satisfaction_page(request):
+    """Satisfaction by department, doctor, nurse and dimension for a period, in the user's scope."""
+    period, department = _args(request)
+    data = satisfaction.satisfaction_report(
+        user=request.user,
+        period=period,
+        department_code=department,
+        scale=request.GET.get("scale", ""),
+    )
+    return render(
+        request,
+        "reports/satisfaction.html",
+        {
+            "period": period,
+            "department": department,
+            "data": data,
+            "sections": [
+                (key, data[key]) for key in ("department", "doctor", "nurse", "dimension")
+            ],
+            "departments": department_list(user=request.user),
+            "nav_active": "surveys",
+        },
+    )
+
+
+def satisfaction_xlsx(request):
+    """The satisfaction report as Excel, scoped like the page; every download is audited."""
+    period, department = _args(request)
+    data = satisfaction.satisfaction_report(
+        user=request.user,
+        period=period,
+        department_code=department,
+        scale=request.GET.get("scale", ""),
+    )
+    content = excel.satisfaction_workbook(
+        data=data, scope_text=pdf.scope_label(user=request.user, department_code=department)
+    )
+    services.report_export_audit(
+        actor=request.user,
+        report="reports_satisfaction",
+        title=f"满意度报表 {period.label}",
+        details={
+            "period": period.label,
+            "department": department or None,
+            "answers": data["total"].five.answers + data["total"].three.answers,
+        },
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    name = f"satisfaction-{period.label}{'-' + department if department else ''}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -77,13 +77,13 @@ def test_a_page_is_in_chinese_by_default(client, login):
 
 @pytest.mark.parametrize(
     ("language", "title"),
-    [("en", "Satisfaction"), ("zh-hans", "满意度调查")],
+    [("en", "Follow-up plans"), ("zh-hans", "随访计划")],
 )
 def test_a_coming_soon_title_uses_the_navigation_wording_in_english(client, login, language, title):
     login("agent")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
 
-    html = client.get("/coming/surveys/").content.decode()
+    html = client.get("/coming/plans/").content.decode()
 
     assert f'<h1 class="h4 mb-3">{title}</h1>' in html
 

@@ -78,7 +78,6 @@ def test_it_sends_anonymous_visitors_of_the_system_page_to_login(client, db):
     ("section", "title"),
     [
         ("plans", "随访计划"),
-        ("surveys", "满意度调查"),
         ("feedback", "投诉建议"),
         ("reports", "统计报表"),
     ],

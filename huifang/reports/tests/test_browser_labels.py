@@ -11,6 +11,8 @@ from huifang.reports.tests.labelled import (
     labelled,  # noqa: F401 (fixture)
     raw_codes,
 )
+from huifang.reports.tests.test_dashboard import answers  # noqa: F401 (fixture)
+from huifang.reports.tests.test_satisfaction_by_staff import staffed  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -80,3 +82,19 @@ def test_in_english_the_axes_are_english(page, live_server, sign_in, labelled): 
     assert all(c["contained"] for name, c in charts.items() if name != "chart-funnel")
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, "dashboard-en.png"), full_page=True)
+
+
+def test_the_satisfaction_menu_opens_the_page(page, live_server, sign_in, staffed):  # noqa: F811
+    sign_in(page, live_server, "manager")
+    page.locator('[data-nav="surveys"]').click()
+    page.get_by_test_id("satisfaction-filters").wait_for()
+    page.get_by_label("月份或季度").fill("2026-11")
+    page.get_by_test_id("satisfaction-show").click()
+    page.wait_for_url("**period=2026-11**")
+    assert page.get_by_test_id("total-five").inner_text() == "33.3%"
+    doctors = page.get_by_test_id("satisfaction-doctor")
+    assert "样本不足" in doctors.inner_text() and "王医生" in doctors.inner_text()
+    assert "心血管内科病区" in page.get_by_test_id("satisfaction-department").inner_text()
+    assert "coming" not in page.url
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, "satisfaction.png"), full_page=True)

@@ -190,7 +190,8 @@ class TestSummaryPdf:
             'data-testid="report-pdf" href="/reports/summary.pdf?period=2026-11'
             "&department=MED&page=department"
         ) in html
-        assert 'href="/reports/daily.pdf?date=2026-11-30"' in html
+        # The month's last call in the department, not its last day.
+        assert 'href="/reports/daily.pdf?date=2026-11-20"' in html
 
 
 class TestComplaintsAndSuggestions:
