@@ -106,6 +106,9 @@ def summary_workbook(*, summary: dict, breakdown: str, rows: list[dict]) -> byte
         ws = _sheet(wb, title, case_headers, cases, widths)
         for cell in ws["E"][1:]:
             cell.number_format = "yyyy-mm-dd"
+    from huifang.reports.breakdown_excel import points_sheet
+
+    points_sheet(wb, summary.get("department_points"))
     return _bytes(wb)
 
 

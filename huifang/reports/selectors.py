@@ -510,6 +510,10 @@ def summary_page(
         passed=report_passed(scope=scope, date_from=trend_from, date_to=trend_to),
     )
     data.update(feedback_lists(scope=scope, date_from=period.start, date_to=period.end))
+    if scope.agent is None:
+        from huifang.reports.breakdown_selectors import department_points
+
+        data["department_points"] = department_points(scope=scope, period=period)
     return data
 
 

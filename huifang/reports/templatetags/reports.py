@@ -17,3 +17,9 @@ def interval(line) -> str:
     if line is None or line.low is None:
         return ""
     return f"{100 * line.low:.1f}%–{100 * line.high:.1f}%"
+
+
+@register.filter
+def option_cells(row, options) -> list:
+    """(count, share) per option of an answer table's row, in the options' order."""
+    return row.cells(options)
