@@ -133,6 +133,7 @@ class TestAnswerTables:
         assert [label for _v, label in table.options] == ["是", "否"]
         assert table.total.cells(table.options) == [(1, 0.5), (1, 0.5)]
         assert "知道复查时间吗？" in html
+        assert "<th>科室</th><th>回答数</th><th>是</th><th>否</th>" in html
 
     def test_the_built_in_call_questions(self, client, login, answered):
         login("manager")

@@ -106,6 +106,7 @@ class TestDepartmentPoints:
         assert "科室考核扣分" in html
         assert "每件超期扣 1 分，每件重新打开扣 1 分" in html
         assert "每月最多扣 10 分" in html
+        assert "<th>超期</th><th>重新打开件数</th><th>扣分</th>" in html
         assert (
             '<tr data-testid="department-points-row"><td>内科</td><td>3</td><td>2</td><td>1</td><td class="text-danger fw-semibold">3</td></tr>'
             in html
