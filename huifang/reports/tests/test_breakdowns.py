@@ -209,6 +209,28 @@ class TestAgentRequiredRate:
         assert agent["required_rate"] == pytest.approx(0.975)
         assert agent["deductions"] == 9
 
+    def test_the_rollups_weigh_the_plan_targets_the_same_way(self, people, personas, month):
+        from huifang.reports import rollups
+        from huifang.reports.selectors import Scope, figure_source
+
+        Plan.objects.filter(code="test-plan").update(required_rate=Decimal("100"))
+        rollups.rollups_rebuild(
+            date_from=datetime.date(2026, 11, 1), date_to=datetime.date(2026, 11, 30)
+        )
+        source = figure_source(
+            scope=Scope(department_ids=None), date_from=PERIOD.start, date_to=PERIOD.end
+        )
+        assert source.from_rollups
+        rolled = {r["agent"]: r for r in source.agent_figures()}
+        from huifang.reports import metrics
+
+        tasks, _answers, _passed = _sources(personas["manager"])
+        live = {r["agent"]: r for r in metrics.agent_figures(tasks)}
+        assert rolled["agent"]["required_rate"] == 1.0
+        # 2 of 2 attempted against 100 %: no points; the manager's t4 likewise.
+        assert rolled["agent"]["deductions"] == 0
+        assert rolled == live
+
 
 class TestDimensions:
     def test_every_dimension_is_listed_including_ethics_and_admin_staff(
