@@ -4,24 +4,27 @@ Built with the shared helpers of ``excel`` (headers, borders, frozen panes),
 so they look like the other report downloads.
 """
 
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from huifang.reports.excel import _bytes, _sheet
 
 PERCENT = "0.00%"
 
-GROUP_HEADERS = [
-    "分组",
-    "应回访数",
-    "已回访数",
-    "回访成功数",
-    "回访率",
-    "回访成功率",
-    "电话满意度回答数",
-    "电话满意度",
-    "问卷回答数（五级）",
-    "问卷满意率",
-]
+
+def group_headers() -> list[str]:
+    return [
+        pgettext("report sheet", "Group"),
+        pgettext("report sheet", "Due"),
+        pgettext("report sheet", "Attempted"),
+        pgettext("report sheet", "Reached"),
+        pgettext("report sheet", "Follow-up rate"),
+        pgettext("report sheet", "Success rate"),
+        pgettext("report sheet", "Call satisfaction answers"),
+        pgettext("report sheet", "Call satisfaction rate"),
+        pgettext("report sheet", "Questionnaire answers (five levels)"),
+        pgettext("report sheet", "Questionnaire satisfaction rate"),
+    ]
 
 
 def _percent(ws, columns: tuple[int, ...]) -> None:
@@ -50,11 +53,16 @@ def _group_rows(rows: list[dict]) -> list[list]:
 
 
 def breakdowns_workbook(*, data: dict) -> bytes:
-    """按性别 / 按年龄段 / 按科室分组 / 计划达标 / 满意度维度 / 复诊率: one sheet each."""
+    """By sex, age band, department group; plans; dimensions; return visits: a sheet each."""
     wb = Workbook()
-    widths = [16] + [12] * (len(GROUP_HEADERS) - 1)
-    for key, title in (("sex", "按性别"), ("age", "按年龄段"), ("department_group", "按科室分组")):
-        ws = _sheet(wb, title, GROUP_HEADERS, _group_rows(data[key]), widths)
+    headers = group_headers()
+    widths = [16] + [12] * (len(headers) - 1)
+    for key, title in (
+        ("sex", pgettext("report sheet", "By sex")),
+        ("age", pgettext("report sheet", "By age band")),
+        ("department_group", pgettext("report sheet", "By department group")),
+    ):
+        ws = _sheet(wb, title, headers, _group_rows(data[key]), widths)
         _percent(ws, (4, 5, 7, 9))
     plans = [
         [
@@ -64,7 +72,9 @@ def breakdowns_workbook(*, data: dict) -> bytes:
             p["attempted"],
             p["follow_up_rate"],
             p["required_rate"],
-            "计划目标" if p["own_target"] else "全院统一",
+            pgettext("report sheet", "The plan's own")
+            if p["own_target"]
+            else pgettext("report sheet", "Hospital-wide"),
             p["shortfall"],
             p["points"],
         ]
@@ -72,17 +82,17 @@ def breakdowns_workbook(*, data: dict) -> bytes:
     ]
     ws = _sheet(
         wb,
-        "计划达标",
+        pgettext("report sheet", "Plans against targets"),
         [
-            "计划",
-            "代码",
-            "应回访数",
-            "已回访数",
-            "回访率",
-            "要求回访率",
-            "要求来源",
-            "差额",
-            "扣分",
+            pgettext("report sheet", "Plan"),
+            pgettext("report sheet", "Code"),
+            pgettext("report sheet", "Due"),
+            pgettext("report sheet", "Attempted"),
+            pgettext("report sheet", "Follow-up rate"),
+            pgettext("report sheet", "Required follow-up rate"),
+            pgettext("report sheet", "Required by"),
+            pgettext("report sheet", "Shortfall"),
+            pgettext("report sheet", "Points deducted"),
         ],
         plans,
         [20, 16, 10, 10, 10, 12, 10, 10, 8],
@@ -100,8 +110,14 @@ def breakdowns_workbook(*, data: dict) -> bytes:
     ]
     ws = _sheet(
         wb,
-        "满意度维度",
-        ["维度", "回答数", "平均分（0–100）", "五级回答数", "满意率"],
+        pgettext("report sheet", "Satisfaction by dimension"),
+        [
+            pgettext("report sheet", "Dimension"),
+            pgettext("report sheet", "Answers"),
+            pgettext("report sheet", "Mean score (0–100)"),
+            pgettext("report sheet", "Five-level answers"),
+            pgettext("report sheet", "Satisfaction rate"),
+        ],
         dimensions,
         [18, 10, 14, 12, 10],
     )
@@ -109,7 +125,7 @@ def breakdowns_workbook(*, data: dict) -> bytes:
     visits = data["return_visits"]
     rows = [
         [
-            r["name"] or r["key"] or "（未登记）",
+            r["name"] or r["key"] or pgettext("report sheet", "(not recorded)"),
             r["discharges"],
             r["returned"],
             r["return_rate"],
@@ -119,12 +135,24 @@ def breakdowns_workbook(*, data: dict) -> bytes:
     ]
     total = visits["total"]
     rows.append(
-        ["合计", total["discharges"], total["returned"], total["return_rate"], total["window_open"]]
+        [
+            pgettext("report sheet", "Total"),
+            total["discharges"],
+            total["returned"],
+            total["return_rate"],
+            total["window_open"],
+        ]
     )
     ws = _sheet(
         wb,
-        f"{visits['days']}天复诊率",
-        ["科室", "出院人数", f"{visits['days']}天内复诊", "复诊率", "尚未满期"],
+        pgettext("report sheet", "Return visits in %(days)d days") % {"days": visits["days"]},
+        [
+            pgettext("report sheet", "Department"),
+            pgettext("report sheet", "Discharged"),
+            pgettext("report sheet", "Came back within %(days)d days") % {"days": visits["days"]},
+            pgettext("report sheet", "Return-visit rate"),
+            pgettext("report sheet", "Window still open"),
+        ],
         rows,
         [18, 10, 12, 10, 10],
     )
@@ -136,7 +164,13 @@ def answer_tables_workbook(*, tables) -> bytes:
     """One sheet per question: a row per department, count and share per option."""
     wb = Workbook()
     if not tables:
-        _sheet(wb, "选项统计", ["说明"], [["本期没有选项类回答。"]], [40])
+        _sheet(
+            wb,
+            pgettext("report sheet", "Answers by option"),
+            [pgettext("report sheet", "Note")],
+            [[pgettext("report sheet", "No choice answers in this period.")]],
+            [40],
+        )
         return _bytes(wb)
     used: set[str] = set()
     for table in tables:
@@ -145,16 +179,22 @@ def answer_tables_workbook(*, tables) -> bytes:
         while title in used:
             title, n = f"{base[:26]}~{n}", n + 1
         used.add(title)
-        headers = ["科室", "回答数"]
+        headers = [pgettext("report sheet", "Department"), pgettext("report sheet", "Answers")]
         for _value, label in table.options:
-            headers += [f"{label}（例）", f"{label}（占比）"]
+            headers += [
+                pgettext("report sheet", "%(option)s (count)") % {"option": label},
+                pgettext("report sheet", "%(option)s (share)") % {"option": label},
+            ]
         rows = []
         for row in [*table.rows, table.total]:
-            cells = [row.name or row.key or "（未登记）", row.answered]
+            cells = [
+                row.name or row.key or pgettext("report sheet", "(not recorded)"),
+                row.answered,
+            ]
             for count, share in row.cells(table.options):
                 cells += [count, share]
             rows.append(cells)
-        rows[-1][0] = "合计"
+        rows[-1][0] = pgettext("report sheet", "Total")
         ws = _sheet(wb, title, headers, rows, [18, 10] + [12] * (len(headers) - 2))
         _percent(ws, tuple(range(3, len(headers), 2)))
         ws.insert_rows(1)
@@ -165,11 +205,17 @@ def answer_tables_workbook(*, tables) -> bytes:
 
 def responses_workbook(*, sheets) -> bytes:
     """One sheet per questionnaire: a row per response, a column per item."""
-    from huifang.reports.responses import FIXED_HEADERS
+    from huifang.reports.responses import fixed_headers
 
     wb = Workbook()
     if not sheets:
-        _sheet(wb, "问卷答卷", FIXED_HEADERS, [], [16] * len(FIXED_HEADERS))
+        _sheet(
+            wb,
+            pgettext("report sheet", "Questionnaire responses"),
+            fixed_headers(),
+            [],
+            [16] * len(fixed_headers()),
+        )
         return _bytes(wb)
     used: set[str] = set()
     for sheet in sheets:
@@ -177,7 +223,7 @@ def responses_workbook(*, sheets) -> bytes:
         if title in used:
             title = sheet.code[:31]
         used.add(title)
-        headers = [*FIXED_HEADERS, *(text for _code, text in sheet.items)]
+        headers = [*fixed_headers(), *(text for _code, text in sheet.items)]
         _sheet(
             wb,
             title,
@@ -189,7 +235,7 @@ def responses_workbook(*, sheets) -> bytes:
 
 
 def points_sheet(wb: Workbook, points: dict | None) -> None:
-    """科室考核扣分 on the summary workbook: late and reopened cases and the points."""
+    """Department points (科室考核扣分) on the summary workbook: late and reopened cases."""
     if not points:
         return
     rows = [
@@ -198,8 +244,15 @@ def points_sheet(wb: Workbook, points: dict | None) -> None:
     ]
     _sheet(
         wb,
-        "科室考核扣分",
-        ["科室", "代码", "投诉建议数", "超期件数", "重新打开件数", "扣分"],
+        pgettext("report sheet", "Department assessment points"),
+        [
+            pgettext("report sheet", "Department"),
+            pgettext("report sheet", "Code"),
+            pgettext("report sheet", "Cases recorded"),
+            pgettext("report sheet", "Late cases"),
+            pgettext("report sheet", "Cases reopened"),
+            pgettext("report sheet", "Points deducted"),
+        ],
         rows,
         [18, 12, 12, 10, 12, 8],
     )

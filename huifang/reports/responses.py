@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from huifang.core.masking import mask_id_number, mask_numbers_in_text, mask_phone
 from huifang.patients.models import PhoneNumber
@@ -34,17 +35,19 @@ class ResponseSheet:
     version: int = 0
 
 
-FIXED_HEADERS = [
-    "提交时间",
-    "渠道",
-    "患者姓名",
-    "病案号",
-    "电话号码",
-    "身份证号",
-    "科室",
-    "就诊号",
-    "记录人",
-]
+def fixed_headers() -> list[str]:
+    """The columns before the items: when, how, who (numbers masked), where, recorded by."""
+    return [
+        pgettext("report sheet", "Submitted"),
+        pgettext("report sheet", "Channel"),
+        pgettext("report sheet", "Patient"),
+        pgettext("report sheet", "Medical record number"),
+        pgettext("report sheet", "Phone number"),
+        pgettext("report sheet", "ID number"),
+        pgettext("report sheet", "Department"),
+        pgettext("report sheet", "Encounter number"),
+        pgettext("report sheet", "Recorded by"),
+    ]
 
 
 def _answer_text(item: Item, value) -> str:
