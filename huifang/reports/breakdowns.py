@@ -214,12 +214,17 @@ def figures_by_patient(
     if breakdown == "department_group":
         department_to_group, groups = department_group_map()
 
+    rows = {key: _row(key, str(label)) for key, label in _keys_and_labels(breakdown, groups)}
+
     def key_of(value) -> str:
         if breakdown == "department_group":
-            return department_to_group.get(value, UNGROUPED)
-        return value if value is not None else (Sex.UNKNOWN if breakdown == "sex" else UNKNOWN)
+            key = department_to_group.get(value, UNGROUPED)
+        else:
+            key = value if value is not None else (Sex.UNKNOWN if breakdown == "sex" else UNKNOWN)
+        # A value outside the known ones (an imported sex code) gets its own row.
+        rows.setdefault(key, _row(key, str(key)))
+        return key
 
-    rows = {key: _row(key, str(label)) for key, label in _keys_and_labels(breakdown, groups)}
     counted = metrics._grouped(
         _group_on(tasks, breakdown, "encounter__"),
         _group_on(passed, breakdown, "encounter__") if passed is not None else None,
