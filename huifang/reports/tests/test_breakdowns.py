@@ -91,6 +91,12 @@ class TestBySex:
         assert (female["five_level_answers"], female["five_level_satisfied"]) == (3, 2)
         assert female["five_level_satisfaction_rate"] == pytest.approx(2 / 3)
 
+    def test_an_unknown_sex_code_gets_its_own_row(self, people, personas, patient_surgery):
+        Patient.objects.filter(pk=patient_surgery.pk).update(sex="X")
+        rows = _by(personas["manager"], "sex")
+        assert rows["X"]["due"] == 2
+        assert rows["F"]["due"] == 0
+
     def test_a_head_sees_only_their_departments(self, people, personas):
         rows = _by(personas["head_medicine"], "sex")
         assert rows["M"]["due"] == 2
