@@ -387,6 +387,19 @@ HUIFANG_CALL_EVERY_DAY = envbool("HUIFANG_CALL_EVERY_DAY", False)
 HUIFANG_AGENT_REQUIRED_RATE = os.environ.get("HUIFANG_AGENT_REQUIRED_RATE", "0.95")
 # Five-level answers a doctor or nurse needs before the satisfaction page ranks them.
 HUIFANG_SATISFACTION_MIN_ANSWERS = envint("HUIFANG_SATISFACTION_MIN_ANSWERS", 10)
+# Reports: the lower bounds of the age bands (0–17, 18–44, 45–59, 60–74, 75+).
+HUIFANG_REPORT_AGE_BANDS = envlist("HUIFANG_REPORT_AGE_BANDS", ["0", "18", "45", "60", "75"])
+# Reports: a discharge counts as a return visit when seen again within this many days.
+HUIFANG_RETURN_VISIT_DAYS = envint("HUIFANG_RETURN_VISIT_DAYS", 30)
+# Reports: a department's monthly assessment points per late and per reopened case,
+# and the most a department loses in a month (empty: no cap).
+HUIFANG_DEPARTMENT_POINTS_PER_LATE_CASE = os.environ.get(
+    "HUIFANG_DEPARTMENT_POINTS_PER_LATE_CASE", "1"
+)
+HUIFANG_DEPARTMENT_POINTS_PER_REOPENED_CASE = os.environ.get(
+    "HUIFANG_DEPARTMENT_POINTS_PER_REOPENED_CASE", "1"
+)
+HUIFANG_DEPARTMENT_POINTS_CAP = os.environ.get("HUIFANG_DEPARTMENT_POINTS_CAP", "10")
 # PDF reports: empty → Chinese in the STSong-Light CID font (not embedded);
 # a path to a TrueType font (.ttf/.ttc) → that font, embedded (docs/deploy.md).
 HUIFANG_PDF_FONT = os.environ.get("HUIFANG_PDF_FONT", "")

@@ -62,6 +62,7 @@ class PlanAdmin(admin.ModelAdmin):
                     "sex",
                     "tags",
                     "fallback_channel",
+                    "required_rate",
                 ]
             },
         ),

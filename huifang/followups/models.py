@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +51,17 @@ class Plan(models.Model):
         default=list,
         blank=True,
         help_text=_("What the agent should teach on the call; ticked off on the workbench."),
+    )
+    # The follow-up rate this plan's population must reach (the hospital's documents
+    # require 100 % per category); empty: the global HUIFANG_AGENT_REQUIRED_RATE.
+    required_rate = models.DecimalField(
+        _("required follow-up rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Empty: the hospital-wide required rate applies."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -196,6 +196,9 @@ def summary_workbook(
                 for c in summary.get(key, [])
             ],
         )
+    from huifang.reports.breakdown_excel import points_sheet
+
+    points_sheet(book, summary.get("department_points"))
     return xlsx.workbook_bytes(book)
 
 

@@ -473,6 +473,14 @@ def required_agent_rate() -> Fraction:
     return Fraction(str(getattr(settings, "HUIFANG_AGENT_REQUIRED_RATE", "0.95")))
 
 
+def required_rate_of(plan_rate) -> Fraction:
+    """A plan's required follow-up rate as a fraction: its own target (a percentage,
+    ``Plan.required_rate``) where it has one, else ``HUIFANG_AGENT_REQUIRED_RATE``."""
+    if plan_rate is None:
+        return required_agent_rate()
+    return Fraction(str(plan_rate)) / 100
+
+
 def deductions(*, achieved: int, assigned: int, required: Fraction | None = None) -> int:
     """One assessment point per full 5 % below the required rate (exact arithmetic)."""
     required = required_agent_rate() if required is None else required
@@ -512,33 +520,57 @@ def handling_times(tasks: QuerySet[FollowUpTask]) -> dict[str, dict]:
     }
 
 
+def agent_rows(rows: Iterable[tuple[str | None, object, dict]], times: dict) -> list[dict]:
+    """The agent table from counts per (agent, plan's own required rate).
+
+    Each agent's required rate is the mean of the required rates of their
+    tasks' plans (``required_rate_of``), weighted by tasks: with every plan
+    at 100 % (the documents' rule per category) it is 100 %; with no plan
+    target it is ``HUIFANG_AGENT_REQUIRED_RATE``. Exact fractions throughout.
+    """
+    agents: dict[str, dict] = {}
+    for agent, plan_rate, counts in rows:
+        if agent is None or not counts["due"]:
+            continue
+        entry = agents.setdefault(
+            agent, {"due": 0, "attempted": 0, "reached": 0, "required": Fraction(0)}
+        )
+        for name in ("due", "attempted", "reached"):
+            entry[name] += counts[name]
+        entry["required"] += counts["due"] * required_rate_of(plan_rate)
+    result = []
+    for agent in sorted(agents):
+        entry = agents[agent]
+        required = entry["required"] / entry["due"]
+        result.append(
+            {
+                "agent": agent,
+                "assigned": entry["due"],
+                "attempted": entry["attempted"],
+                "reached": entry["reached"],
+                "completion_rate": rate(entry["attempted"], entry["due"]),
+                "required_rate": float(required),
+                "deductions": deductions(
+                    achieved=entry["attempted"], assigned=entry["due"], required=required
+                ),
+                **times.get(agent, {"calls_timed": 0, "mean_handling_seconds": None}),
+            }
+        )
+    return result
+
+
 def agent_figures(tasks: QuerySet[FollowUpTask]) -> list[dict]:
     """Per agent: tasks assigned (or first worked), attempted, reached, completion, deductions,
     and mean handling time.
 
-    Completion is attempted ÷ assigned, compared with ``HUIFANG_AGENT_REQUIRED_RATE``.
+    Completion is attempted ÷ assigned, compared with the required rate of the
+    agent's plans (``agent_rows``). Two queries.
     """
-    required = required_agent_rate()
-    times = handling_times(tasks)
-    result = []
-    for figures in task_figures_by(tasks, "agent"):
-        if figures.key is None:
-            continue
-        result.append(
-            {
-                "agent": figures.key,
-                "assigned": figures.due,
-                "attempted": figures.attempted,
-                "reached": figures.reached,
-                "completion_rate": figures.follow_up_rate,
-                "required_rate": float(required),
-                "deductions": deductions(
-                    achieved=figures.attempted, assigned=figures.due, required=required
-                ),
-                **times.get(figures.key, {"calls_timed": 0, "mean_handling_seconds": None}),
-            }
-        )
-    return result
+    grouped = _grouped(tasks, None, ("agent_name", "plan__required_rate"))
+    return agent_rows(
+        ((agent, plan_rate, counts) for (agent, plan_rate), counts in grouped.items()),
+        handling_times(tasks),
+    )
 
 
 def recheck_figures(

@@ -215,3 +215,59 @@ class CaseRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.kind} {self.status}"
+
+
+class DepartmentGroup(models.Model):
+    """A group of departments the reports break figures down by (surgical, medical…).
+
+    Administrators edit the groups and which departments belong to them in
+    the admin. A department belongs to the group it (or its nearest listed
+    parent) is listed in; failing that, to the first group with a word in
+    ``name_keywords`` found in its name (or its nearest parent's), so a new
+    department lands in a sensible group before anyone lists it.
+    """
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    name_keywords = models.JSONField(
+        _("words in department names"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Departments not listed in any group belong here when their name contains "
+            "one of these words, e.g. 外科."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("department group")
+        verbose_name_plural = _("department groups")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DepartmentGroupMember(models.Model):
+    """One department in one group: a department is in at most one group."""
+
+    group = models.ForeignKey(
+        DepartmentGroup,
+        verbose_name=_("department group"),
+        on_delete=models.CASCADE,
+        related_name="members",
+    )
+    department = models.OneToOneField(
+        "accounts.Department",
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        related_name="report_group",
+    )
+
+    class Meta:
+        verbose_name = _("department in a group")
+        verbose_name_plural = _("departments in groups")
+
+    def __str__(self) -> str:
+        return f"{self.group} · {self.department}"

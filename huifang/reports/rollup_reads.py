@@ -245,27 +245,16 @@ class FigureSource:
     def agent_figures(self) -> list[dict]:
         if not self.from_rollups:
             return metrics.agent_figures(self.live_tasks())
-        required = metrics.required_agent_rate()
-        times = self._handling_times()
-        result = []
-        for figures in self.task_figures_by("agent"):
-            if figures.key is None:
-                continue
-            result.append(
-                {
-                    "agent": figures.key,
-                    "assigned": figures.due,
-                    "attempted": figures.attempted,
-                    "reached": figures.reached,
-                    "completion_rate": figures.follow_up_rate,
-                    "required_rate": float(required),
-                    "deductions": metrics.deductions(
-                        achieved=figures.attempted, assigned=figures.due, required=required
-                    ),
-                    **times.get(figures.key, {"calls_timed": 0, "mean_handling_seconds": None}),
-                }
-            )
-        return result
+        rows = (
+            self._rows(TaskRollup)
+            .values("agent", "plan__required_rate")
+            .annotate(**self._sums())
+            .order_by()
+        )
+        return metrics.agent_rows(
+            ((r.pop("agent"), r.pop("plan__required_rate"), r) for r in rows),
+            self._handling_times(),
+        )
 
     # Answers and cases ------------------------------------------------------
 

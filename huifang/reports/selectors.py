@@ -516,6 +516,10 @@ def summary_page(
     data.update(feedback_lists(scope=scope, date_from=period.start, date_to=period.end))
     labels.name_agents(data["agents"])
     data["register_day"] = register_day(scope=scope, period=period)
+    if scope.agent is None:
+        from huifang.reports.breakdown_selectors import department_points
+
+        data["department_points"] = department_points(scope=scope, period=period)
     return data
 
 

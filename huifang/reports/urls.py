@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huifang.reports import views
+from huifang.reports import breakdown_views, views
 
 app_name = "reports"
 
@@ -16,4 +16,9 @@ urlpatterns = [
     path("summary.pdf", views.summary_pdf, name="summary_pdf"),
     path("satisfaction/", views.satisfaction_page, name="satisfaction"),
     path("satisfaction.xlsx", views.satisfaction_xlsx, name="satisfaction_xlsx"),
+    path("breakdowns/", breakdown_views.breakdowns, name="breakdowns"),
+    path("breakdowns.xlsx", breakdown_views.breakdowns_xlsx, name="breakdowns_xlsx"),
+    path("answers/", breakdown_views.answer_tables, name="answer_tables"),
+    path("answers.xlsx", breakdown_views.answer_tables_xlsx, name="answer_tables_xlsx"),
+    path("responses.xlsx", breakdown_views.responses_xlsx, name="responses_xlsx"),
 ]

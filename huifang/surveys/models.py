@@ -27,6 +27,8 @@ class Dimension(models.TextChoices):
     ENVIRONMENT = "environment", _("Environment and hygiene")
     FOOD = "food", _("Food")
     PROCESS = "process", _("Process and waiting")
+    ETHICS = "ethics", _("Professional ethics")
+    ADMIN_STAFF = "admin_staff", _("Administrative staff")
     OVERALL = "overall", _("Overall")
 
 

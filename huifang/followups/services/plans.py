@@ -39,6 +39,7 @@ PLAN_FIELDS = (
     "sex",
     "tags",
     "fallback_channel",
+    "required_rate",
 )
 TOUCHPOINT_FIELDS = (
     "code",

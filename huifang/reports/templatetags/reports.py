@@ -25,3 +25,9 @@ def label(mapping, key) -> str:
     if not mapping:
         return key
     return mapping.get(key if key is not None else "", key)
+
+
+@register.filter
+def option_cells(row, options) -> list:
+    """(count, share) per option of an answer table's row, in the options' order."""
+    return row.cells(options)
