@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
+from django.utils import timezone
 
 from huifang.accounts.models import Department, User
+from huifang.demo.plan import DEMO_DOCTOR
 from huifang.feedback.models import Case
 from huifang.followups import slots
 from huifang.followups.models import (
@@ -600,7 +602,68 @@ def history_build(*, seed: int, today: date) -> HistoryResult:
     attempts, closed = _history_calls(rng, today, agents)
     _cancel_for_deceased()
     cases = _history_cases(rng, today, agents, attempts, count=max(12, len(closed) // 60))
+    cases += _clinician_work(today, agents["agent"])
     return HistoryResult(attempts=len(attempts), tasks_closed=len(closed), cases=cases)
+
+
+# What the demo doctor finds on their start page: red flags from recent calls
+# and a callback an agent asked for (symptoms only, no diagnosis named).
+_RED_FLAGS = (
+    "出院后第三天伤口周围红肿、渗液，伴低热 37.8℃",
+    "近两天活动后胸闷气短加重，夜间不能平卧",
+)
+
+
+def _clinician_work(today: date, agent: User) -> int:
+    """Two open red flags to the demo doctor by name and one doctor's callback; returns the cases."""
+    from huifang.feedback.services import case_create
+    from huifang.followups.services.followon import task_doctor_callback_create
+
+    doctor = User.objects.filter(username="doctor").first()
+    if doctor is None:
+        return 0
+    since = slots.at(today - timedelta(days=7), time(0, 0))
+    recent = (
+        ContactAttempt.objects.filter(
+            at__gte=since,
+            outcome__category=Outcome.Category.REACHED,
+            task__encounter__attending_doctor=DEMO_DOCTOR,
+        )
+        .select_related("task__encounter__department", "task__patient")
+        .order_by("-at")
+    )
+    opened = 0
+    for attempt, text in zip(recent, _RED_FLAGS, strict=False):
+        encounter = attempt.task.encounter
+        case_create(
+            actor=agent,
+            kind=Case.Kind.ESCALATION,
+            source=Case.Source.AGENT,
+            description=text,
+            patient=attempt.task.patient,
+            encounter=encounter,
+            channel=Case.Channel.PHONE,
+            task=attempt.task,
+        )
+        opened += 1
+    pending = (
+        FollowUpTask.objects.filter(
+            status=Status.PENDING, encounter__attending_doctor=DEMO_DOCTOR, assigned_to=None
+        )
+        .select_related("encounter", "patient", "plan")
+        .order_by("due_from", "pk")
+        .first()
+    )
+    if pending is not None:
+        task_doctor_callback_create(
+            actor=agent,
+            task=pending,
+            clinician=doctor,
+            reason="患者询问出院带药能否与降压药同服，请主治医师回电说明。",
+            # A demo built for another day still asks for a callback from now on.
+            on=max(today, timezone.localdate()),
+        )
+    return opened
 
 
 _STAFF = ("agent", "agent2", "head_medicine")

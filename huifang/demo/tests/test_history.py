@@ -55,6 +55,16 @@ class TestDemoHistory:
         assert len(statuses) >= 3
         assert Case.Status.CLOSED in statuses
 
+    def test_the_demo_doctor_finds_red_flags_and_a_callback(self, seeded, client):
+        red_flags = Case.objects.filter(kind=Case.Kind.ESCALATION, assigned_to__username="doctor")
+        assert red_flags.count() == 2
+        callback = FollowUpTask.objects.get(plan__code="doctor-callback")
+        assert (callback.status, callback.assigned_to.username) == ("pending", "doctor")
+        client.force_login(callback.assigned_to)
+        html = client.get("/").content.decode()
+        assert html.count('data-testid="red-flag-row"') == 2
+        assert html.count('data-testid="callback-row"') == 1
+
     def test_it_leaves_no_pending_task_for_a_deceased_patient(self, seeded):
         deceased = Patient.objects.exclude(deceased_on=None)
         assert deceased.exists()
