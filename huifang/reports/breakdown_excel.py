@@ -82,7 +82,6 @@ def breakdowns_workbook(*, data: dict) -> bytes:
     plans = [
         [
             p["name"],
-            p["key"],
             p["due"],
             p["attempted"],
             p["follow_up_rate"],
@@ -100,7 +99,6 @@ def breakdowns_workbook(*, data: dict) -> bytes:
         pgettext("report sheet", "Plans against targets"),
         [
             pgettext("report sheet", "Plan"),
-            pgettext("report sheet", "Code"),
             pgettext("report sheet", "Due"),
             pgettext("report sheet", "Attempted"),
             pgettext("report sheet", "Follow-up rate"),
@@ -110,8 +108,8 @@ def breakdowns_workbook(*, data: dict) -> bytes:
             pgettext("report sheet", "Points deducted"),
         ],
         plans,
-        [20, 16, 10, 10, 10, 12, 10, 10, 8],
-        percent=(4, 5, 7),
+        [24, 10, 10, 10, 12, 10, 10, 8],
+        percent=(3, 4, 6),
     )
     dimensions = [
         [
@@ -258,7 +256,7 @@ def points_sheet(wb: Workbook, points: dict | None) -> None:
     if not points:
         return
     rows = [
-        [r["name"], r["key"], r["cases"], r["late"], r["reopened"], float(r["points"])]
+        [r["name"], r["cases"], r["late"], r["reopened"], float(r["points"])]
         for r in points["rows"]
     ]
     _sheet(
@@ -266,12 +264,11 @@ def points_sheet(wb: Workbook, points: dict | None) -> None:
         pgettext("report sheet", "Department assessment points"),
         [
             pgettext("report sheet", "Department"),
-            pgettext("report sheet", "Code"),
             pgettext("report sheet", "Cases recorded"),
             pgettext("report sheet", "Late cases"),
             pgettext("report sheet", "Cases reopened"),
             pgettext("report sheet", "Points deducted"),
         ],
         rows,
-        [18, 12, 12, 10, 12, 8],
+        [18, 12, 10, 12, 8],
     )

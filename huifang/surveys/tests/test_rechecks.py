@@ -8,11 +8,11 @@ import time_machine
 
 from huifang.followups.models import FollowUpTask, Outcome, ReportedRecheck
 from huifang.followups.services.generation import tasks_generate_for_encounters
-from huifang.followups.services.outcomes import attempt_record
 from huifang.reports import metrics
 from huifang.surveys import services
 from huifang.surveys.selectors import questionnaire_active
 from huifang.testing.factories import EncounterFactory
+from huifang.workflows import call_record
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def _answers(rechecked: str) -> dict:
 def _call(task, agent, rechecked: str):
     questionnaire = questionnaire_active("health-check-recheck")
     with time_machine.travel(at(date(2026, 3, 3)), tick=False):
-        attempt_record(
+        call_record(
             task=task,
             outcome=Outcome.objects.get(code="reached_patient"),
             agent=agent,
