@@ -185,13 +185,9 @@ def answer_tables_workbook(*, tables) -> bytes:
             [40],
         )
         return xlsx.workbook_bytes(wb)
-    used: set[str] = set()
     for table in tables:
-        base = f"{table.source}-{table.code}"[:28]
-        title, n = base, 2
-        while title in used:
-            title, n = f"{base[:26]}~{n}", n + 1
-        used.add(title)
+        # The tab shows the question's words (core.xlsx shortens and numbers repeats).
+        title = table.text
         headers = [pgettext("report sheet", "Department"), pgettext("report sheet", "Answers")]
         for _value, label in table.options:
             headers += [

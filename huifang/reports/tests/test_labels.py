@@ -28,6 +28,9 @@ PAGES = [
     f"/reports/department/?{NOV}",
     f"/reports/dashboard/?{NOV}",
     "/reports/compare/?a_period=2026-11&b_period=2026-10",
+    f"/reports/satisfaction/?{NOV}",
+    f"/reports/breakdowns/?{NOV}",
+    f"/reports/answers/?{NOV}",
 ]
 WORKBOOKS = [
     f"/reports/summary.xlsx?{NOV}",
@@ -35,6 +38,10 @@ WORKBOOKS = [
     "/reports/daily.xlsx?date=2026-11-14",
     "/reports/daily.xlsx?date=2026-11-16",
     "/feedback/notice.xlsx?month=2026-11",
+    f"/reports/satisfaction.xlsx?{NOV}",
+    f"/reports/breakdowns.xlsx?{NOV}",
+    f"/reports/answers.xlsx?{NOV}",
+    f"/reports/responses.xlsx?{NOV}",
 ]
 PDFS = [
     f"/reports/summary.pdf?{NOV}",
