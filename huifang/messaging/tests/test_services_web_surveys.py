@@ -236,6 +236,8 @@ class TestCounting:
             dispatch=Dispatch.objects.get(task=answered), answers=_answers()
         )
         assert unanswered.attempts_made.get().outcome.code == "survey_sent"
+        # Reports read the rollups only for months that have ended.
+        morning.move_to(datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC))
         everyone = selectors.Scope(department_ids=None)
         nov1, nov30 = datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)
         live = selectors.figure_source(scope=everyone, date_from=nov1, date_to=nov30)
