@@ -558,6 +558,8 @@ def test_an_administrators_day(page, live_server, sign_in, day, shot):
         sign_in(page, live_server, "admin")
         page.goto(f"{url}/admin/")
         assert "Site administration" not in page.content()
+        greeting = page.locator("#user-tools").inner_text()
+        assert "系统管理员" in greeting and "ADMIN" not in greeting.upper()
         shot(page, "admin-1", full_page=True)
 
         page.goto(f"{url}/admin/accounts/user/{day['colleague'].pk}/change/")
