@@ -56,6 +56,14 @@ DISPLAY_NAMES = {
     "quality": "周质控",
     "admin": "系统管理员",
 }
+# How November's tasks ended, by their one call's outcome.
+ENDED = {
+    "reached_patient": FollowUpTask.Status.DONE,
+    "reached_family": FollowUpTask.Status.DONE,
+    "number_suspended": FollowUpTask.Status.UNREACHABLE,
+    "no_answer": FollowUpTask.Status.WINDOW_PASSED,
+    "switched_off": FollowUpTask.Status.WINDOW_PASSED,
+}
 DISCHARGE_PLAN, SURVEY_PLAN, CHECK_PLAN = "discharge-call", "web-satisfaction", "month-check"
 
 
@@ -196,6 +204,7 @@ def day(personas, departments, patient_medicine, patient_surgery):
         touchpoint = make_touchpoint(plan_code=DISCHARGE_PLAN, code=f"nov-{i}")
         task = make_task(patient, touchpoint=touchpoint, **november)
         attempt(task, code, datetime.date(2026, 11, 13 + i % 4), agent=agent, answers=answers)
+        FollowUpTask.objects.filter(pk=task.pk).update(status=ENDED[code], attempts=1)
         month.append(task)
     old = Case.objects.create(
         kind=Case.Kind.COMPLAINT,
@@ -268,6 +277,7 @@ def test_an_agents_day(page, live_server, sign_in, day, shot):
         sign_in(page, live_server, "agent")
         assert page.get_by_test_id("count-due_now").inner_text() == "3"
         assert "李秀英" not in page.content()  # 外科 is not on this agent's queue
+        assert page.get_by_test_id("count-overdue").inner_text() == "0"
         shot(page, "agent-1")
 
         # The questionnaire call nobody answers: 无人接听 saves without answers.
