@@ -433,6 +433,9 @@ def test_a_department_heads_day(page, live_server, sign_in, day, shot):
     mine, theirs = day["complaints"]["medicine"], day["complaints"]["surgery"]
     with time_machine.travel(DAY, tick=True):
         sign_in(page, live_server, "head_medicine")
+        # The start page counts what the inbox lists: one red flag, one complaint to answer.
+        assert "1 条病情上报" in page.locator("main").inner_text()
+        assert page.get_by_test_id("to-answer-count").inner_text() == "1 件待本科室答复"
         shot(page, "head-1")
         page.locator('[data-nav="feedback"]').click()
         inbox = page.get_by_test_id("inbox-to-answer")
