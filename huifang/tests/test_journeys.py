@@ -27,7 +27,7 @@ from conftest import PASSWORD
 from huifang.accounts import roles
 from huifang.accounts.models import Department, User
 from huifang.accounts.services import user_create
-from huifang.core.models import CalendarDay
+from huifang.core.models import AuditEntry, CalendarDay
 from huifang.feedback.models import Case
 from huifang.feedback.services import case_create, case_triage
 from huifang.followups.models import ContactAttempt, FollowUpTask, Outcome, Plan, Touchpoint
@@ -557,8 +557,23 @@ def test_the_quality_offices_day(page, live_server, sign_in, day, patient_medici
         page.get_by_test_id("contact-phones").wait_for()
         assert "138****5678" in page.get_by_test_id("contact-phones").inner_text()
         assert page.get_by_test_id("reveal-phone").count() == 0
+        # Nor does the page's own request reveal it, were the button forced back in.
+        mobile = patient_medicine.phones.get(owner="self")
+        refused = page.evaluate(
+            """async (address) => {
+              const token = document.querySelector('meta[name=csrf-token]').content;
+              const r = await fetch(address, {method: 'POST', headers: {'X-CSRFToken': token}});
+              return {status: r.status, body: await r.text()};
+            }""",
+            f"{url}/patients/{patient_medicine.uuid}/phones/{mobile.pk}/reveal/",
+        )
+        assert refused["status"] == 403
+        assert "您的角色无权查看完整电话号码" in refused["body"]
+        assert "13812345678" not in refused["body"] and "1234 5678" not in refused["body"]
         assert "13812345678" not in page.content() and "138 1234 5678" not in page.content()
         shot(page, "quality-3")
+
+    assert not AuditEntry.objects.filter(action="reveal").exists()
 
 
 # --- 7. Administrator -----------------------------------------------------------------------------
