@@ -493,6 +493,9 @@ def test_a_service_managers_day(page, live_server, sign_in, day, shot):
         page.get_by_test_id("satisfaction-show").click()
         page.wait_for_url("**period=2026-11**")
         assert "心血管内科病区" in page.get_by_test_id("satisfaction-department").inner_text()
+        # No five-level answers in November: no interval, and no dangling "95% CI" either.
+        five = page.get_by_test_id("total-five").locator("xpath=..").inner_text()
+        assert "0/0" in five and "CI" not in five
         assert _codes_on(page) == set()
         shot(page, "manager-2", full_page=True)
 
