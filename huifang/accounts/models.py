@@ -55,6 +55,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    # The administration greets staff by these ("欢迎，王回访"), not by the user name.
+    def get_full_name(self) -> str:
+        return self.display_name or super().get_full_name()
+
+    def get_short_name(self) -> str:
+        return self.display_name or super().get_short_name()
+
 
 class ApiToken(models.Model):
     """A bearer token for integrations. Only its hash is stored."""

@@ -90,7 +90,11 @@ def case_open_counts(*, user) -> dict[str, int]:
         escalations=Count("pk", filter=Q(kind=Case.Kind.ESCALATION)),
         overdue=Count("pk", filter=overdue_q(now)),
         open=Count("pk"),
-        to_answer=Count("pk", filter=Q(status=Case.Status.WITH_DEPARTMENT)),
+        # As the inbox counts them: a red flag is disposed of, not answered (counted above).
+        to_answer=Count(
+            "pk",
+            filter=Q(status=Case.Status.WITH_DEPARTMENT) & ~Q(kind=Case.Kind.ESCALATION),
+        ),
     )
     if not user.has_perm("feedback.answer_case"):
         counts["to_answer"] = 0
