@@ -53,6 +53,8 @@ def test_a_clinician_starts_on_their_red_flags_and_callbacks(
     assert html.count('data-testid="red-flag-mine"') == 1
     assert f"/feedback/{mine.uuid}/" in html
     assert html.count('data-testid="callback-row"') == 1
+    # The plan and its one step share the name 医生回电: said once.
+    assert "医生回电" in html and "医生回电 · 医生回电" not in html
     assert f"/followups/tasks/{callback.uuid}/" in html
     assert 'data-testid="worklist' not in html
 
