@@ -77,6 +77,19 @@ class TestNoCodeWhereAPersonReads:
         text = visible_text(response.content.decode())
         assert codes_in(text, raw_codes(english=language == "en")) == set()
 
+    @pytest.mark.parametrize("url", PAGES)
+    def test_the_pages_name_no_repository_file_and_speak_chinese(
+        self,
+        client,
+        login,
+        labelled,  # noqa: F811
+        url,
+    ):
+        login("manager")
+        text = visible_text(client.get(url).content.decode())
+        assert "docs/" not in text and ".md" not in text
+        assert "95% CI" not in text
+
     @pytest.mark.parametrize("url", WORKBOOKS)
     def test_the_workbooks(self, client, login, labelled, language, url):  # noqa: F811
         login("manager")
