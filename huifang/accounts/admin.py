@@ -103,6 +103,11 @@ class UserAdmin(BaseUserAdmin):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name == "groups":
             field.label_from_instance = role_label
+            # Django's own help speaks of groups; here they are the roles.
+            field.help_text = _(
+                "The user's roles: each gives the permissions written for it. "
+                "Choose several with Ctrl (Command on a Mac)."
+            )
         elif db_field.name == "user_permissions":
             field.label_from_instance = permission_label
         return field

@@ -21,6 +21,9 @@ def test_it_shows_role_names_in_chinese_in_the_user_form(client, login, personas
     assert "科主任" in html
     # The two-pane selector's title comes from the field's name.
     assert "角色" in html
+    # The help under it speaks of roles, not Django's groups.
+    assert "每个角色带有为其设定的权限" in html
+    assert "该用户归属的组" not in html
 
 
 def test_it_lists_users_with_their_roles_in_chinese(client, login, personas):
