@@ -54,7 +54,8 @@ def test_an_agent_off_a_call_is_told_to_use_the_workbench(client, login, patient
 
 def test_a_department_head_may_not_change_numbers(client, login, patient_medicine):
     login("head_medicine")
-    response = client.post(_url(patient_medicine), {"op": "retire", "phone": "1"})
+    phone = patient_medicine.phones.first()
+    response = client.post(_url(patient_medicine), {"op": "retire", "phone": str(phone.pk)})
     assert response.status_code == 403
     assert patient_medicine.phones.filter(status="retired").count() == 0
 
