@@ -93,6 +93,24 @@ def _attempt(task: FollowUpTask, code: str, at: datetime, note: str) -> ContactA
     )
 
 
+def _close_with_attempt(task: FollowUpTask, outcome: str, at: datetime, note: str, extra: dict):
+    """Record the web survey's attempt ``outcome`` and close the task done with it, audited."""
+    _attempt(task, outcome, at, note)
+    before = task.status
+    task.status, task.closed_reason = Status.DONE, outcome
+    task.attempts += 1
+    task.version += 1
+    task.save(update_fields=["status", "closed_reason", "attempts", "version", "updated_at"])
+    audit_record(
+        actor=None,
+        action=AuditAction.UPDATE,
+        target=task,
+        patient_id=task.patient_id,
+        field="status",
+        changes={"status": [before, task.status], "outcome": outcome, **extra},
+    )
+
+
 @transaction.atomic
 def task_record_survey_sent(*, task_id: int, at: datetime, note: str) -> bool:
     """The web survey's link went out (SMS or e-mail): one attempt, and the task is done.
@@ -106,20 +124,7 @@ def task_record_survey_sent(*, task_id: int, at: datetime, note: str) -> bool:
     task = _locked_web_task(task_id)
     if task is None or task.status != Status.PENDING:
         return False
-    _attempt(task, SURVEY_SENT, at, note)
-    before = task.status
-    task.status, task.closed_reason = Status.DONE, SURVEY_SENT
-    task.attempts += 1
-    task.version += 1
-    task.save(update_fields=["status", "closed_reason", "attempts", "version", "updated_at"])
-    audit_record(
-        actor=None,
-        action=AuditAction.UPDATE,
-        target=task,
-        patient_id=task.patient_id,
-        field="status",
-        changes={"status": [before, task.status], "outcome": SURVEY_SENT, "note": note},
-    )
+    _close_with_attempt(task, SURVEY_SENT, at, note, {"note": note})
     return True
 
 
@@ -135,20 +140,7 @@ def task_record_survey_answered(*, task_id: int, at: datetime) -> bool:
         return False
     if task.attempts_made.filter(outcome__code=SURVEY_COMPLETED).exists():
         return False
-    _attempt(task, SURVEY_COMPLETED, at, "")
-    before = task.status
-    task.status, task.closed_reason = Status.DONE, SURVEY_COMPLETED
-    task.attempts += 1
-    task.version += 1
-    task.save(update_fields=["status", "closed_reason", "attempts", "version", "updated_at"])
-    audit_record(
-        actor=None,
-        action=AuditAction.UPDATE,
-        target=task,
-        patient_id=task.patient_id,
-        field="status",
-        changes={"status": [before, task.status], "outcome": SURVEY_COMPLETED},
-    )
+    _close_with_attempt(task, SURVEY_COMPLETED, at, "", {})
     return True
 
 
