@@ -162,17 +162,11 @@ def _bulk_update(model, objects, fields) -> None:
     model.objects.bulk_update(objects, fields, batch_size=_BATCH)
 
 
-def _passed_calls_as_tasks(today: date) -> int:
-    """The demo's centre existed then: its passed phone touchpoints become the tasks it worked.
-
-    The demo is written at once, after most windows ended, so generation
-    records those touchpoints as passed (back-filled history). Each phone
-    one of a living patient with a usable number becomes a task again, on
-    that number, for ``_history_calls`` to call; the others stay passed.
-    """
-    records = list(
+def _passed_records(channel: str, today: date) -> list[dict]:
+    """The passed touchpoints on ``channel`` of living patients whose window ended before ``today``."""
+    return list(
         PassedTouchpoint.objects.filter(
-            channel=Channel.PHONE,
+            channel=channel,
             due_until__lt=today,
             encounter__patient__deceased_on__isnull=True,
         )
@@ -188,6 +182,17 @@ def _passed_calls_as_tasks(today: date) -> int:
             "first_slot",
         )
     )
+
+
+def _passed_calls_as_tasks(today: date) -> int:
+    """The demo's centre existed then: its passed phone touchpoints become the tasks it worked.
+
+    The demo is written at once, after most windows ended, so generation
+    records those touchpoints as passed (back-filled history). Each phone
+    one of a living patient with a usable number becomes a task again, on
+    that number, for ``_history_calls`` to call; the others stay passed.
+    """
+    records = _passed_records(Channel.PHONE, today)
     phones: dict[int, int] = {}
     for phone_id, patient_id in (
         PhoneNumber.objects.filter(
@@ -261,24 +266,7 @@ def _passed_surveys_as_sent(rng: random.Random, today: date) -> int:
     ``_SURVEY_ANSWERED`` in a hundred were answered (a response, and the
     ``survey_completed`` attempt), the others expired. The rest stay passed.
     """
-    records = list(
-        PassedTouchpoint.objects.filter(
-            channel=Channel.WEB,
-            due_until__lt=today,
-            encounter__patient__deceased_on__isnull=True,
-        )
-        .order_by("encounter_id", "touchpoint_id", "sequence")
-        .values(
-            "encounter_id",
-            "encounter__patient_id",
-            "touchpoint_id",
-            "sequence",
-            "plan_id",
-            "due_from",
-            "due_until",
-            "first_slot",
-        )
-    )
+    records = _passed_records(Channel.WEB, today)
     mobiles = set(
         PhoneNumber.objects.filter(
             patient_id__in={r["encounter__patient_id"] for r in records},
